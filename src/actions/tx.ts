@@ -1,0 +1,25 @@
+// The action transaction: validate → write in ONE transaction → after commit, hand the
+// events to the bus. `notify` is the only way events leave an action (Zulip's
+// send_event_on_commit); nothing is delivered when the transaction rolls back.
+import type { Tx } from "../db/types.ts";
+import type { EventEnvelope, ZulipEvent } from "../events/bus.ts";
+import type { ActionDeps } from "./deps.ts";
+
+export interface ActionTx extends Tx {
+  notify(event: ZulipEvent, userIds: Iterable<number>, realmId?: number): void;
+}
+
+export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>): Promise<T> {
+  return deps.store.withTx(async (tx) => {
+    const existing = (tx as Partial<ActionTx>).notify;
+    if (existing) return fn(tx as ActionTx);
+    const batch: EventEnvelope[] = [];
+    const atx = tx as ActionTx;
+    // The Tx object is per transaction, so decorating it is safe; nested inTx calls join it.
+    (atx as { notify: ActionTx["notify"] }).notify = (event, userIds, realmId) => {
+      batch.push({ event, userIds: [...new Set(userIds)], realmId });
+    };
+    tx.afterCommit(() => deps.bus.publish(batch));
+    return fn(atx);
+  });
+}

@@ -1,0 +1,32 @@
+import type { ParsedArgs } from "./args.ts";
+import type { CliIo } from "./index.ts";
+import { serveCommand } from "./commands/serve.ts";
+import { migrateCommand, migrateStatusCommand } from "./commands/migrate.ts";
+import { initCommand } from "./commands/init.ts";
+import { versionCommand, configCommand } from "./commands/info.ts";
+import { realmCreateCommand } from "./commands/realm.ts";
+import { userCreateCommand } from "./commands/user.ts";
+
+export interface Command {
+  /** one or more words: "serve", "user create" */
+  name: string;
+  usage: string;
+  summary: string;
+  help?: string;
+  booleanFlags?: string[];
+  valueFlags?: string[];
+  maxPositional?: number;
+  /** exit code, or "running" for commands that keep the process alive (serve) */
+  run(args: ParsedArgs, io: CliIo): Promise<number | "running">;
+}
+
+export const commands: Command[] = [
+  serveCommand,
+  migrateCommand,
+  migrateStatusCommand,
+  initCommand,
+  versionCommand,
+  configCommand,
+  realmCreateCommand,
+  userCreateCommand,
+];

@@ -1,0 +1,38 @@
+import type { Command } from "../commands.ts";
+import { configFromArgs } from "../shared.ts";
+import { ensureSecrets } from "../../config/load.ts";
+import { createApp } from "../../app/app.ts";
+
+export const serveCommand: Command = {
+  name: "serve",
+  usage: "serve [--port N] [--host H] [--data-dir D] [--config FILE]",
+  summary: "Migrate the database, then serve HTTP, WebSockets and background work.",
+  help: "SIGTERM or SIGINT stops accepting connections, drains in-flight requests and closes the database; a second signal exits at once.",
+  valueFlags: ["port", "host"],
+  maxPositional: 0,
+  async run(args, io) {
+    const config = ensureSecrets(configFromArgs(args));
+    const app = await createApp(config, { migrate: true, exclusive: true });
+    await app.start();
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) {
+        io.err(`hearth: second ${signal}, exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      app.log.info("shutting down", { signal });
+      try {
+        await app.stop();
+        app.log.info("stopped");
+        process.exit(0);
+      } catch (e) {
+        app.log.error("shutdown failed", { err: e });
+        process.exit(1);
+      }
+    };
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+    return "running";
+  },
+};

@@ -1,0 +1,2 @@
+// Every table of the PostgreSQL schema. sqlite/index.ts has the same exports.
+export * from "./core.ts";

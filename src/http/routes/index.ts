@@ -1,0 +1,9 @@
+// Every API area registers here: one line per module (the merge point for new areas).
+import type { ApiRouter } from "../router.ts";
+import { registerServerRoutes } from "./server.ts";
+import { registerUserRoutes } from "./users.ts";
+
+export function registerApiRoutes(r: ApiRouter) {
+  registerServerRoutes(r);
+  registerUserRoutes(r);
+}

@@ -1,0 +1,10 @@
+// Users. Issue "Organizations, people, bots" grows this into the whole users API.
+import type { ApiRouter } from "../router.ts";
+import type { AuthedCtx } from "../context.ts";
+import { userObject } from "../../actions/user-objects.ts";
+
+export function registerUserRoutes(r: ApiRouter) {
+  r.get("/users/me", async (ctx: AuthedCtx) => {
+    return await userObject(ctx.deps, ctx.user, { forUser: ctx.user });
+  });
+}
