@@ -80,7 +80,7 @@ async function runApi(c: Context, route: RouteDef, deps: HttpDeps, surface: "api
       realm: null, user: null,
       ip: clientIp(c, deps.config.trustedProxies),
     };
-    const realm = await realmBySubdomain(deps.store, subdomainFor(c.req.header("host") ?? null, deps.config.externalHost));
+    const realm = await realmBySubdomain(deps.store, subdomainFor(c.req.header("host") ?? url.host, deps.config.externalHost));
     if (!realm && !route.opts.realmOptional) throw errors.noSuchRealm();
     if (realm?.deactivated && !route.opts.realmOptional) throw errors.realmDeactivated();
     ctx.realm = realm ?? null;
