@@ -6,6 +6,7 @@ import { initCommand } from "./commands/init.ts";
 import { versionCommand, configCommand } from "./commands/info.ts";
 import { realmCreateCommand } from "./commands/realm.ts";
 import { userCreateCommand } from "./commands/user.ts";
+import { healthcheckCommand } from "./commands/healthcheck.ts";
 
 export interface Command {
   /** one or more words: "serve", "user create" */
@@ -29,4 +30,5 @@ export const commands: Command[] = [
   configCommand,
   realmCreateCommand,
   userCreateCommand,
+  healthcheckCommand,
 ];
