@@ -6,7 +6,10 @@ import type { EventEnvelope, ZulipEvent } from "../events/bus.ts";
 import type { ActionDeps } from "./deps.ts";
 
 export interface ActionTx extends Tx {
+  /** Queue an event for these users; delivered after commit, dropped on rollback. */
   notify(event: ZulipEvent, userIds: Iterable<number>, realmId?: number): void;
+  /** Queue a fully specified envelope (per-user overrides, public-stream delivery). */
+  notifyEnvelope(envelope: EventEnvelope): void;
 }
 
 export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>): Promise<T> {
@@ -18,6 +21,9 @@ export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>
     // The Tx object is per transaction, so decorating it is safe; nested inTx calls join it.
     (atx as { notify: ActionTx["notify"] }).notify = (event, userIds, realmId) => {
       batch.push({ event, userIds: [...new Set(userIds)], realmId });
+    };
+    (atx as { notifyEnvelope: ActionTx["notifyEnvelope"] }).notifyEnvelope = (env) => {
+      batch.push({ ...env, userIds: [...new Set(env.userIds)] });
     };
     tx.afterCommit(() => deps.bus.publish(batch));
     return fn(atx);

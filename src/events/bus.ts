@@ -11,6 +11,17 @@ export interface EventEnvelope {
   /** users whose queues may receive this event */
   userIds: number[];
   realmId?: number;
+  /**
+   * Per-user differences from `event`, merged over it for that user's queues only (a
+   * message event's `flags`). Most recipients share the base payload, so it is
+   * serialized once per group of identical payloads, not once per recipient.
+   */
+  perUser?: Record<number, Record<string, unknown>>;
+  /**
+   * A message to a public stream: queues registered with all_public_streams=true in this
+   * realm receive it even when their user is not among userIds (Zulip semantics).
+   */
+  publicStreamRealmId?: number;
 }
 
 export type BusListener = (batch: EventEnvelope[]) => void;

@@ -1,0 +1,4 @@
+// Every area's snapshot provider: one line each (the merge point for new areas).
+import type { StateProvider } from "./types.ts";
+
+export const stateProviders: StateProvider[] = [];
