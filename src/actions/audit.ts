@@ -54,7 +54,7 @@ export function auditJson(r: AuditRow) {
 
 /** Admins only. */
 export async function listAudit(deps: ActionDeps, actor: UserRow | null, realmId: number, opts: { limit?: number; before?: number; eventType?: string } = {}) {
-  if (actor && (!isAdminRole(actor.role) || actor.isBot)) throw errors.forbidden("Must be an organization administrator");
+  if (actor && (!isAdminRole(actor.role) || actor.isBot)) throw errors.badRequest("Must be an organization administrator");
   const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
   return auditEntries(deps.store, realmId, { ...opts, limit });
 }

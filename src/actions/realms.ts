@@ -48,7 +48,7 @@ export function realmSettingValue(realm: RealmRow, key: string): unknown {
  * active user and one audit entry with old and new values. `actor` null = the operator (CLI).
  */
 export async function updateRealmSettings(deps: ActionDeps, actor: UserRow | null, realmId: number, changes: Record<string, unknown>): Promise<string[]> {
-  if (actor && (!isAdminRole(actor.role) || actor.isBot)) throw errors.forbidden("Must be an organization administrator");
+  if (actor && (!isAdminRole(actor.role) || actor.isBot)) throw errors.badRequest("Must be an organization administrator");
   const clean: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(changes)) {
     const check = REALM_SETTING_VALIDATORS[k];

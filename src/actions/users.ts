@@ -159,6 +159,15 @@ export async function updateUserByAdmin(deps: ActionDeps, actor: UserRow | null,
         eventType: AuditEvent.USER_ROLE_CHANGED, extra: { old_value: target.role, new_value: input.role },
       });
       await notifyPersonUpdate(tx, target.realmId, { user_id: target.id, role: input.role });
+      // Crossing the admin line changes which delivery emails the user may see (Zulip's
+      // send_delivery_email_update_events).
+      if (isAdminRole(input.role) !== isAdminRole(target.role) && !target.isBot) {
+        const promoted = isAdminRole(input.role);
+        for (const other of await usersInRealm(tx, target.realmId)) {
+          if (other.id === target.id) continue;
+          tx.notify({ type: "realm_user", op: "update", person: { user_id: other.id, delivery_email: promoted ? other.deliveryEmail : null } }, [target.id], target.realmId);
+        }
+      }
     }
     if (fullName !== undefined && fullName !== target.fullName) {
       await changeFullName(deps, tx, actor?.id ?? null, target, fullName);
@@ -195,10 +204,10 @@ export async function deactivateUser(deps: ActionDeps, actor: UserRow | null, ta
     if (!target.isActive) return;
     if (!target.isBot) {
       if (target.role === Role.OWNER && (await countActiveOwners(tx, target.realmId)) <= 1) {
-        throw new ApiError("CANNOT_DEACTIVATE_LAST_USER", "Cannot deactivate the only organization owner", { is_last_owner: true });
+        throw new ApiError("CANNOT_DEACTIVATE_LAST_USER", "Cannot deactivate the only organization owner", { entity: "organization owner", is_last_owner: true });
       }
       const humans = (await activeViewers(tx, target.realmId)).filter((u) => !u.isBot);
-      if (humans.length <= 1) throw new ApiError("CANNOT_DEACTIVATE_LAST_USER", "Cannot deactivate the only user.", { is_last_owner: false });
+      if (humans.length <= 1) throw new ApiError("CANNOT_DEACTIVATE_LAST_USER", "Cannot deactivate the only user.", { entity: "user", is_last_owner: false });
     }
     const bots = target.isBot ? [] : (await botsOwnedBy(tx, target.id)).filter((b) => b.isActive);
     // Audiences are computed before the change: an admin being deactivated still gets nothing

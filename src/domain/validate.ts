@@ -34,12 +34,12 @@ export interface PasswordPolicy {
 /** Length and a character-class strength rule (both configurable; see config passwordMin*). */
 export function validatePassword(password: string, policy: PasswordPolicy = { minLength: MIN_PASSWORD_LENGTH, minClasses: 1 }): void {
   if (password.length < policy.minLength) {
-    throw errors.invalid("password", `Password is too short (at least ${policy.minLength} characters).`);
+    throw errors.badRequest(`Password is too short (at least ${policy.minLength} characters).`);
   }
-  if (password.length > 1024) throw errors.invalid("password", "Password is too long.");
+  if (password.length > 1024) throw errors.badRequest("Password is too long.");
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
   if (classes < policy.minClasses) {
-    throw errors.invalid("password", `Password is too weak: mix at least ${policy.minClasses} of lower case, upper case, digits and other characters.`);
+    throw errors.badRequest(`Password is too weak: mix at least ${policy.minClasses} of lower case, upper case, digits and other characters.`);
   }
 }
 
