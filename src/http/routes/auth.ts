@@ -7,10 +7,9 @@ import { authenticatePassword } from "../../auth/login.ts";
 import { userForJwt } from "../../auth/jwt-login.ts";
 import { endSession } from "../../auth/sessions.ts";
 import { findUser, listUsers, regenerateApiKey } from "../../actions/users.ts";
-import { recordLoginFailureBurst } from "../../actions/audit.ts";
 import { ApiError } from "../../domain/errors.ts";
 import { currentSession } from "../session.ts";
-import { enforce } from "../ratelimit.ts";
+import { auditBurst, enforce } from "../ratelimit.ts";
 import { isAdminRole } from "../../domain/roles.ts";
 
 /** Per-username brute-force bucket; the first refusal of a burst goes to the audit log. */
@@ -19,16 +18,9 @@ export async function limitUsername(ctx: ApiCtx, username: string) {
   if (!limits?.auth.enabled || !ctx.realm) return;
   const key = `user:${ctx.realm.id}:${username.trim().toLowerCase()}`;
   const r = limits.auth.take(key);
-  if (!r.ok) {
-    if (!burstLogged.has(key)) {
-      burstLogged.add(key);
-      setTimeout(() => burstLogged.delete(key), limits.auth.windowMs).unref?.();
-      await recordLoginFailureBurst(ctx.deps, ctx.realm.id, { username, ip: ctx.ip }).catch(() => {});
-    }
-  }
+  if (!r.ok) await auditBurst(ctx, key, username, limits.auth.windowMs);
   enforce(ctx, r);
 }
-const burstLogged = new Set<string>();
 
 function keyResponse(u: { apiKey: string; email: string; id: number }) {
   return { api_key: u.apiKey, email: u.email, user_id: u.id };
