@@ -11,6 +11,10 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
+import { authenticateSession } from "../http/session.ts";
+import { createRateLimits } from "../auth/ratelimit.ts";
+import { rateLimitHooks } from "../http/ratelimit.ts";
+import { mountWebAuth } from "../http/web-auth.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -67,8 +71,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     now: opts.now ?? (() => new Date()),
     auth: {
       basic: (ctx, header) => authenticateApiKey(deps, ctx.realm, header),
-      session: async () => null,
+      session: (ctx) => authenticateSession(ctx),
     },
+    limits: createRateLimits(config),
     async ready() {
       await store.ping();
       const st = await migrationStatus(store);
@@ -76,7 +81,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       return { ok, detail: { database: store.kind, pending_migrations: st.pending.length } };
     },
   };
-  const httpOptions: HttpOptions = { hooks: {}, raw: [] };
+  const httpOptions: HttpOptions = { hooks: rateLimitHooks(deps.limits!), raw: [mountWebAuth] };
   const http = createHttpApp(deps, httpOptions);
 
   const app: App = {

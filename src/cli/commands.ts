@@ -7,6 +7,11 @@ import { versionCommand, configCommand } from "./commands/info.ts";
 import { realmCreateCommand } from "./commands/realm.ts";
 import { userCreateCommand } from "./commands/user.ts";
 import { healthcheckCommand } from "./commands/healthcheck.ts";
+import {
+  auditListCommand, realmDeactivateCommand, userDeactivateCommand, userListCommand, userReactivateCommand,
+  userResetPasswordCommand, userSetCanForgeSenderCommand, userSetRoleCommand,
+} from "./commands/user-admin.ts";
+import { inviteCreateCommand } from "./commands/invite.ts";
 
 export interface Command {
   /** one or more words: "serve", "user create" */
@@ -31,4 +36,13 @@ export const commands: Command[] = [
   realmCreateCommand,
   userCreateCommand,
   healthcheckCommand,
+  userDeactivateCommand,
+  userReactivateCommand,
+  userSetRoleCommand,
+  userResetPasswordCommand,
+  userSetCanForgeSenderCommand,
+  userListCommand,
+  realmDeactivateCommand,
+  inviteCreateCommand,
+  auditListCommand,
 ];
