@@ -126,6 +126,72 @@ export const settings = {
     env: "HEARTH_REMOTE_USER_DOMAIN", file: "remote_user_domain", kind: "string", default: "",
     doc: "Domain appended to a remote-user value without @ (Zulip's SSO_APPEND_DOMAIN).",
   }),
+  // --- uploads (docs/uploads.md) -------------------------------------------------------
+  maxFileUploadSizeMib: def({
+    env: "HEARTH_MAX_FILE_UPLOAD_SIZE", file: "max_file_upload_size", kind: "int", default: 100, min: 0, max: 102_400,
+    doc: "Largest uploaded file, in MiB (Zulip's MAX_FILE_UPLOAD_SIZE). 0 disables file uploads; clients read it as max_file_upload_size_mib from /register.",
+  }),
+  maxAvatarFileSizeMib: def({
+    env: "HEARTH_MAX_AVATAR_FILE_SIZE", file: "max_avatar_file_size", kind: "int", default: 5, min: 1, max: 1024,
+    doc: "Largest avatar, realm icon or realm logo image, in MiB.",
+  }),
+  realmUploadQuotaMib: def({
+    env: "HEARTH_REALM_UPLOAD_QUOTA", file: "realm_upload_quota", kind: "int", default: 0, min: 0, max: 1_000_000_000,
+    doc: "Total size of the files one organization may upload, in MiB (Zulip's per-plan upload quota). 0: no quota.",
+  }),
+  uploadsBackend: def({
+    env: "HEARTH_UPLOADS_BACKEND", file: "uploads_backend", kind: "enum", default: "local", values: ["local", "s3"] as const,
+    doc: "Where uploads, avatars, realm icons and logos are stored: a local directory, or S3 / an S3-compatible store (the HEARTH_S3_* settings).",
+  }),
+  localUploadsDir: def({
+    env: "HEARTH_LOCAL_UPLOADS_DIR", file: "local_uploads_dir", kind: "string", default: "",
+    doc: "Directory of the local backend (Zulip's LOCAL_UPLOADS_DIR). Empty: <data_dir>/uploads. Also where transfer-to-s3 reads from.",
+  }),
+  s3EndpointUrl: def({
+    env: "HEARTH_S3_ENDPOINT_URL", file: "s3_endpoint_url", kind: "url", default: "",
+    doc: "S3 endpoint (Zulip's S3_ENDPOINT_URL), e.g. https://s3.eu-central-1.amazonaws.com or a MinIO/Garage/R2 URL. Empty: AWS for the region.",
+  }),
+  s3Region: def({
+    env: "HEARTH_S3_REGION", file: "s3_region", kind: "string", default: "",
+    doc: "S3 region (Zulip's S3_REGION), e.g. eu-central-1. Empty: us-east-1, or what the endpoint implies.",
+  }),
+  s3AuthUploadsBucket: def({
+    env: "HEARTH_S3_AUTH_UPLOADS_BUCKET", file: "s3_auth_uploads_bucket", kind: "string", default: "",
+    doc: "Bucket for message uploads (Zulip's S3_AUTH_UPLOADS_BUCKET). Must NOT be world-readable: Hearth checks access, then redirects to a presigned URL valid for 60 seconds.",
+  }),
+  s3AvatarBucket: def({
+    env: "HEARTH_S3_AVATAR_BUCKET", file: "s3_avatar_bucket", kind: "string", default: "",
+    doc: "Bucket for avatars, realm icons and logos (Zulip's S3_AVATAR_BUCKET). May be world-readable (see HEARTH_S3_AVATAR_PUBLIC_URL).",
+  }),
+  s3AvatarPublicUrl: def({
+    env: "HEARTH_S3_AVATAR_PUBLIC_URL", file: "s3_avatar_public_url", kind: "url", default: "",
+    doc: "Public base URL of a world-readable avatar bucket (e.g. https://bucket.s3.amazonaws.com). Empty: avatars are served through short presigned URLs instead.",
+  }),
+  s3AccessKey: def({
+    env: "HEARTH_S3_KEY", file: "s3_key", kind: "string", default: "", secret: true,
+    doc: "S3 access key id (Zulip's s3_key). Empty: Bun's S3 client falls back to S3_ACCESS_KEY_ID / AWS_ACCESS_KEY_ID.",
+  }),
+  s3SecretKey: def({
+    env: "HEARTH_S3_SECRET_KEY", file: "s3_secret_key", kind: "string", default: "", secret: true,
+    doc: "S3 secret access key (Zulip's s3_secret_key).",
+  }),
+  s3UploadsStorageClass: def({
+    env: "HEARTH_S3_UPLOADS_STORAGE_CLASS", file: "s3_uploads_storage_class", kind: "enum", default: "STANDARD",
+    values: ["STANDARD", "STANDARD_IA", "ONEZONE_IA", "REDUCED_REDUNDANCY", "GLACIER_IR", "INTELLIGENT_TIERING"] as const,
+    doc: "Storage class of new message uploads (Zulip's S3_UPLOADS_STORAGE_CLASS); existing objects keep theirs.",
+  }),
+  s3SkipChecksum: def({
+    env: "HEARTH_S3_SKIP_CHECKSUM", file: "s3_skip_checksum", kind: "bool", default: false,
+    doc: "For stores whose ETag is not the MD5 of the object (Zulip's S3_SKIP_CHECKSUM, e.g. Google Cloud Storage): verify copies by size only instead of size and MD5.",
+  }),
+  unclaimedUploadGraceDays: def({
+    env: "HEARTH_UNCLAIMED_UPLOAD_GRACE_DAYS", file: "unclaimed_upload_grace_days", kind: "int", default: 21, min: 1, max: 3650,
+    doc: "Uploads referenced by no message are deleted by `hearth uploads cleanup` (and the scheduled job) this many days after upload.",
+  }),
+  enableGravatar: def({
+    env: "HEARTH_ENABLE_GRAVATAR", file: "enable_gravatar", kind: "bool", default: false,
+    doc: "Use Gravatar for users without an uploaded avatar (Zulip's ENABLE_GRAVATAR). Off by default: Hearth draws an initials avatar itself, so viewers' browsers contact no third party.",
+  }),
   shutdownGraceSeconds: def({
     env: "HEARTH_SHUTDOWN_GRACE_SECONDS", file: "shutdown_grace_seconds", kind: "int", default: 10, min: 0, max: 600,
     doc: "How long SIGTERM waits for in-flight requests before closing.",
