@@ -15,6 +15,7 @@ import { authenticateSession } from "../http/session.ts";
 import { createRateLimits } from "../auth/ratelimit.ts";
 import { rateLimitHooks } from "../http/ratelimit.ts";
 import { mountWebAuth } from "../http/web-auth.ts";
+import { mountUploadFiles } from "../http/routes/uploads.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -81,7 +82,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       return { ok, detail: { database: store.kind, pending_migrations: st.pending.length } };
     },
   };
-  const httpOptions: HttpOptions = { hooks: rateLimitHooks(deps.limits!), raw: [mountWebAuth] };
+  const httpOptions: HttpOptions = { hooks: rateLimitHooks(deps.limits!), raw: [mountWebAuth, mountUploadFiles] };
   const http = createHttpApp(deps, httpOptions);
 
   const app: App = {

@@ -32,6 +32,13 @@ export class Params {
     return p;
   }
 
+  /** Query-string parameters only, leaving the body unread (streamed uploads). */
+  static fromQuery(url: URL): Params {
+    const p = new Params();
+    for (const [k, v] of url.searchParams) p.values.set(k, v);
+    return p;
+  }
+
   static fromObject(obj: Record<string, unknown>): Params {
     const p = new Params();
     for (const [k, v] of Object.entries(obj)) {

@@ -21,6 +21,8 @@ export interface RouteOptions {
   apiOnly?: boolean;
   /** this route writes (read-only mode and rate limiting use it); default: method !== GET */
   writes?: boolean;
+  /** the handler reads the body itself as a stream (uploads); params come from the query string only */
+  streamBody?: boolean;
 }
 
 export interface RouteDef {
@@ -84,7 +86,7 @@ async function runApi(c: Context, route: RouteDef, deps: HttpDeps, surface: "api
     if (!realm && !route.opts.realmOptional) throw errors.noSuchRealm();
     if (realm?.deactivated && !route.opts.realmOptional) throw errors.realmDeactivated();
     ctx.realm = realm ?? null;
-    ctx.params = await Params.fromRequest(c.req.raw, url);
+    ctx.params = route.opts.streamBody ? Params.fromQuery(url) : await Params.fromRequest(c.req.raw, url);
     await hooks.beforeAuth?.(ctx, route);
     const mode = route.opts.auth ?? "user";
     if (mode !== "none") {

@@ -2,8 +2,10 @@
 import type { StateProvider } from "./types.ts";
 import { realmStateProvider } from "./realm.ts";
 import { usersStateProvider } from "./users.ts";
+import { uploadsStateProvider } from "./uploads.ts";
 
 export const stateProviders: StateProvider[] = [
   realmStateProvider,
   usersStateProvider,
+  uploadsStateProvider,
 ];

@@ -49,7 +49,7 @@ export const usersStateProvider: StateProvider = {
         full_name: me.fullName,
         avatar_source: me.avatarSource,
         avatar_url: avatarUrl(ctx.deps.config, me, ctx.options.clientGravatar),
-        avatar_url_medium: avatarUrl(ctx.deps.config, me, ctx.options.clientGravatar),
+        avatar_url_medium: avatarUrl(ctx.deps.config, me, ctx.options.clientGravatar, true),
         ...selfFlags(ctx, me),
       });
     }
@@ -114,7 +114,8 @@ function applyRealmUser(state: Obj, event: Obj, ctx: StateContext): boolean {
     }
     if (i < 0) return true;
     const u = list[i]!;
-    for (const [k, v] of Object.entries(p)) if (k !== "user_id") u[k] = v;
+    // Only fields the user object has (avatar_source / avatar_url_medium are for the self keys).
+    for (const [k, v] of Object.entries(p)) if (k !== "user_id" && (k in u || k === "avatar_url")) u[k] = v;
     if ("role" in p) {
       u.is_owner = p.role === Role.OWNER;
       u.is_admin = p.role <= Role.ADMINISTRATOR;
@@ -128,6 +129,7 @@ function applyRealmUser(state: Obj, event: Obj, ctx: StateContext): boolean {
     }
     if (p.user_id === state.user_id) {
       if ("full_name" in p) state.full_name = p.full_name;
+      for (const k of ["avatar_source", "avatar_url", "avatar_url_medium"]) if (k in p && k in state) state[k] = p[k];
       if ("role" in p) Object.assign(state, selfFlags(ctx, { role: p.role, dateJoined: ctx.user.dateJoined }));
     }
     return true;

@@ -6,6 +6,7 @@ import { registerAuthRoutes } from "./auth.ts";
 import { registerBotRoutes } from "./bots.ts";
 import { registerRealmRoutes } from "./realm.ts";
 import { registerInviteRoutes } from "./invites.ts";
+import { registerUploadRoutes } from "./uploads.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
@@ -14,4 +15,5 @@ export function registerApiRoutes(r: ApiRouter) {
   registerBotRoutes(r);
   registerRealmRoutes(r);
   registerInviteRoutes(r);
+  registerUploadRoutes(r);
 }
