@@ -52,7 +52,8 @@ export function parseContentDisposition(value: string): { name?: string; filenam
   let m: RegExpExecArray | null;
   while ((m = re.exec(value))) {
     const key = m[1]!.toLowerCase();
-    params[key] = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]!.trim();
+    // Browsers send backslashes raw and escape only quotes (as %22 or \"), so only \" is unescaped.
+    params[key] = m[2] !== undefined ? m[2].replace(/\\"/g, '"') : m[3]!.trim();
   }
   let filename = params.filename;
   const star = params["filename*"];
@@ -80,6 +81,7 @@ export class MultipartReader {
   private eof = false;
   private done = false;
   private inBody = false;
+  private started = false;
   private readonly dashBoundary: Uint8Array;
   private readonly delimiter: Uint8Array;
   /** bytes pulled from the request so far */
@@ -116,7 +118,8 @@ export class MultipartReader {
         /* skip the rest of the current part */
       }
       if (this.done) return null;
-    } else {
+    } else if (!this.started) {
+      this.started = true;
       // The preamble: everything up to the first --boundary.
       for (;;) {
         const i = indexOf(this.buf, this.dashBoundary);
