@@ -12,6 +12,7 @@ import {
   userResetPasswordCommand, userSetCanForgeSenderCommand, userSetRoleCommand,
 } from "./commands/user-admin.ts";
 import { inviteCreateCommand } from "./commands/invite.ts";
+import { uploadsCleanupCommand, uploadsTransferCommand } from "./commands/uploads.ts";
 
 export interface Command {
   /** one or more words: "serve", "user create" */
@@ -45,4 +46,6 @@ export const commands: Command[] = [
   realmDeactivateCommand,
   inviteCreateCommand,
   auditListCommand,
+  uploadsCleanupCommand,
+  uploadsTransferCommand,
 ];

@@ -138,14 +138,21 @@ export class S3Storage implements Storage {
 
   async putFile(bucket: Bucket, key: string, tmpPath: string, meta: ObjectMeta): Promise<void> {
     try {
-      await this.clients[bucket].write(safeKey(key), Bun.file(tmpPath), {
+      await this.upload(bucket, key, tmpPath, meta);
+    } finally {
+      await unlink(tmpPath).catch(() => {});
+    }
+  }
+
+  /** Uploads a local file, leaving it in place (transfer-to-s3). */
+  async upload(bucket: Bucket, key: string, path: string, meta: ObjectMeta): Promise<void> {
+    {
+      await this.clients[bucket].write(safeKey(key), Bun.file(path), {
         type: meta.contentType,
         contentDisposition: meta.contentDisposition,
         // Zulip applies the storage class to message uploads only.
         storageClass: bucket === "uploads" && this.settings.storageClass ? (this.settings.storageClass as never) : undefined,
       });
-    } finally {
-      await unlink(tmpPath).catch(() => {});
     }
   }
 

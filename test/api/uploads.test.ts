@@ -19,7 +19,7 @@ afterAll(() => s3.close());
 const HTML = new TextEncoder().encode("<html><script>alert(document.cookie)</script></html>");
 
 async function upload(t: TestEnv, as: { email: string; apiKey: string }, name: string, bytes: Uint8Array, type = "application/octet-stream") {
-  return t.api("POST", "/user_uploads", { as, multipart: true, params: { file: new File([bytes], name, { type }) } });
+  return t.api("POST", "/user_uploads", { as, multipart: true, params: { file: new File([bytes as Uint8Array<ArrayBuffer>], name, { type }) } });
 }
 
 /** Raw POST of a prepared body (for bodies the test helper cannot build). */
