@@ -7,6 +7,7 @@ import { versionCommand, configCommand } from "./commands/info.ts";
 import { realmCreateCommand } from "./commands/realm.ts";
 import { userCreateCommand } from "./commands/user.ts";
 import { healthcheckCommand } from "./commands/healthcheck.ts";
+import { backupCommand, backupVerifyCommand, restoreCommand } from "./commands/backup.ts";
 
 export interface Command {
   /** one or more words: "serve", "user create" */
@@ -31,4 +32,7 @@ export const commands: Command[] = [
   realmCreateCommand,
   userCreateCommand,
   healthcheckCommand,
+  backupCommand,
+  backupVerifyCommand,
+  restoreCommand,
 ];
