@@ -7,6 +7,7 @@ import { versionCommand, configCommand } from "./commands/info.ts";
 import { realmCreateCommand } from "./commands/realm.ts";
 import { userCreateCommand } from "./commands/user.ts";
 import { healthcheckCommand } from "./commands/healthcheck.ts";
+import { checkCommand } from "./commands/check.ts";
 import { backupCommand, backupVerifyCommand, restoreCommand } from "./commands/backup.ts";
 
 export interface Command {
@@ -35,4 +36,5 @@ export const commands: Command[] = [
   backupCommand,
   backupVerifyCommand,
   restoreCommand,
+  checkCommand,
 ];
