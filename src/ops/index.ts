@@ -56,6 +56,7 @@ export function createOps(config: Config, store: Store, bus: EventBus, errorRepo
     }
   };
 
+  const series = new Map<string, { count: { inc(): void }; time: { observe(s: number): void } }>();
   const lag = eventLoopLag();
   const startedAt = Date.now();
   metrics.registerCollector(processCollector(startedAt));
@@ -90,9 +91,15 @@ export function createOps(config: Config, store: Store, bus: EventBus, errorRepo
       raw: [opsRoutes(metrics, health)],
       beforeAuth: readOnlyHook(() => config.readOnly),
       onRequest: ({ method, route, status, ms }) => {
-        const r = route || "unmatched";
-        requests.inc({ method, route: r, status });
-        latency.observe({ method, route: r }, ms / 1000);
+        // Route patterns and statuses are few, so the bound series are cached by a plain string.
+        const key = `${method} ${status} ${route}`;
+        let s = series.get(key);
+        if (!s) {
+          const r = route || "unmatched";
+          series.set(key, (s = { count: requests.bind({ method, route: r, status }), time: latency.bind({ method, route: r }) }));
+        }
+        s.count.inc();
+        s.time.observe(ms / 1000);
       },
     },
     stop() {

@@ -43,6 +43,11 @@ export class Counter {
   get(labels?: Labels) {
     return this.values.get(labelKey(labels)) ?? 0;
   }
+  /** A child bound to fixed labels: the label string is built once, not per increment. */
+  bind(labels: Labels): { inc(n?: number): void } {
+    const k = labelKey(labels);
+    return { inc: (n = 1) => void this.values.set(k, (this.values.get(k) ?? 0) + n) };
+  }
   render(): string[] {
     const out = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
     for (const [k, v] of this.values) out.push(`${this.name}${k} ${fmt(v)}`);
@@ -56,7 +61,14 @@ export class Histogram {
   private series = new Map<string, { counts: number[]; sum: number; count: number }>();
   constructor(readonly name: string, readonly help: string, readonly buckets: number[] = DEFAULT_BUCKETS) {}
   observe(labels: Labels | undefined, seconds: number) {
+    this.observeKey(labelKey(labels), seconds);
+  }
+  /** A child bound to fixed labels (see Counter.bind). */
+  bind(labels: Labels): { observe(seconds: number): void } {
     const k = labelKey(labels);
+    return { observe: (seconds) => this.observeKey(k, seconds) };
+  }
+  private observeKey(k: string, seconds: number) {
     let s = this.series.get(k);
     if (!s) this.series.set(k, (s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }));
     // Counts are per bucket here and made cumulative when rendered.
