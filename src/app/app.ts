@@ -13,6 +13,7 @@ import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
 import { createOps, type Ops } from "../ops/index.ts";
 import { ErrorReporter, tapErrors } from "../ops/alerts.ts";
+import { composeHooks } from "../ops/http.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -82,7 +83,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
   };
   const ops = createOps(config, store, bus, errorReports);
-  const httpOptions: HttpOptions = { hooks: { beforeAuth: ops.http.beforeAuth }, raw: [...ops.http.raw], onRequest: ops.http.onRequest };
+  // Other areas' hooks (rate limits) join through composeHooks, read-only mode first: a
+  // refused write must not spend the client's rate limit.
+  const httpOptions: HttpOptions = {
+    hooks: composeHooks({ beforeAuth: ops.http.beforeAuth }),
+    raw: [...ops.http.raw],
+    onRequest: ops.http.onRequest,
+  };
   const http = createHttpApp(deps, httpOptions);
 
   const app: App = {

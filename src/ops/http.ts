@@ -25,6 +25,16 @@ export function readOnlyHook(enabled: () => boolean): NonNullable<RequestHooks["
   };
 }
 
+/** Runs several areas' request hooks in order (read-only mode, rate limits, …). */
+export function composeHooks(...all: RequestHooks[]): RequestHooks {
+  const before = all.map((h) => h.beforeAuth).filter((f): f is NonNullable<typeof f> => !!f);
+  const after = all.map((h) => h.afterAuth).filter((f): f is NonNullable<typeof f> => !!f);
+  return {
+    beforeAuth: before.length ? async (ctx, route) => { for (const f of before) await f(ctx, route); } : undefined,
+    afterAuth: after.length ? async (ctx, route) => { for (const f of after) await f(ctx, route); } : undefined,
+  };
+}
+
 function tokenMatches(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
