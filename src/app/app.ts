@@ -11,6 +11,9 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
+import { createOps, type Ops } from "../ops/index.ts";
+import { ErrorReporter, tapErrors } from "../ops/alerts.ts";
+import { composeHooks } from "../ops/http.ts";
 import { authenticateSession } from "../http/session.ts";
 import { createRateLimits } from "../auth/ratelimit.ts";
 import { rateLimitHooks } from "../http/ratelimit.ts";
@@ -32,6 +35,8 @@ export interface App {
   log: Logger;
   deps: HttpDeps;
   http: HttpApp;
+  /** metrics (registerCollector), heartbeat checks (health.register), error reports (errorReports.setSender) */
+  ops: Ops;
   server: Server<unknown> | null;
   /** listen on config.host:config.port */
   start(): Promise<Server<unknown>>;
@@ -42,7 +47,8 @@ export interface App {
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
-  const log = opts.log ?? createLogger({ level: config.logLevel as never, format: config.logFormat as never });
+  const errorReports = new ErrorReporter(config.admins.split(",").map((s) => s.trim()).filter(Boolean));
+  const log = tapErrors(opts.log ?? createLogger({ level: config.logLevel as never, format: config.logFormat as never }), errorReports);
   const store = await openStore({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -81,11 +87,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       return { ok, detail: { database: store.kind, pending_migrations: st.pending.length } };
     },
   };
-  const httpOptions: HttpOptions = { hooks: rateLimitHooks(deps.limits!), raw: [mountWebAuth] };
+  const ops = createOps(config, store, bus, errorReports);
+  // Read-only mode first: a refused write must not spend the client's rate limit.
+  const httpOptions: HttpOptions = {
+    hooks: composeHooks({ beforeAuth: ops.http.beforeAuth }, rateLimitHooks(deps.limits!)),
+    raw: [...ops.http.raw, mountWebAuth],
+    onRequest: ops.http.onRequest,
+  };
   const http = createHttpApp(deps, httpOptions);
 
   const app: App = {
-    config, store, bus, log, deps, http,
+    config, store, bus, log, deps, http, ops,
     server: null,
     async start() {
       const server = Bun.serve({
@@ -125,6 +137,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       } else {
         for (const fn of stopHooks.splice(0).reverse()) await fn();
       }
+      ops.stop();
       await store.close();
     },
   };
