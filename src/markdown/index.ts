@@ -10,7 +10,7 @@ export { sanitizeHtml } from "./sanitize.ts";
 export function renderMarkdown(content: string, lookups: Partial<MarkdownLookups> = {}): RenderResult {
   const result = newResult();
   // The placeholder marker is reserved for the renderer's own stash.
-  const text = content.replace(/\r\n?/g, "\n").replace(/\u0001/g, "\uFFFD").replace(/\s+$/, "").replace(/^\n+/, "");
+  const text = content.replace(/\r\n?/g, "\n").replace(/\u0001/g, "\uFFFD").replace(/(?:\n[ \t]*)+$/, "").replace(/^\n+/, "");
   result.isMeMessage = /^\/me(?:\s|$)/.test(text);
   if (text.trim() === "") return result;
   const raw = withContext(lookups, result, () => renderDocument(text));

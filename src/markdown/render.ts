@@ -12,7 +12,7 @@ import {
 } from "./links.ts";
 import { parseTimestamp } from "./time.ts";
 import type { MarkdownLookups, RenderResult } from "./types.ts";
-import { encodeHashComponent, escapeAttr, escapeText, isSafeUrl, streamSlug } from "./util.ts";
+import { encodeHashComponent, escapeAttr, escapeText, escapeTextKeepEntities, isSafeUrl, streamSlug } from "./util.ts";
 
 // ---------------------------------------------------------------------------
 // Per-render state. Rendering is synchronous, so one module-level context is
@@ -188,7 +188,7 @@ const texExt: TokenizerAndRendererExtension = {
   },
   renderer(token) {
     const tex = (token as unknown as { tex: string }).tex;
-    const out = renderTex(tex.trim(), false);
+    const out = renderTex(tex, false);
     return out ?? `<span class="tex-error">${escapeText(`$$${tex}$$`)}</span>`;
   },
 };
@@ -468,9 +468,33 @@ md.use({
     autolink: () => undefined,
     url: () => undefined,
     reflink: () => undefined,
-    emStrong(src: string) {
+    fences: () => undefined,
+    emStrong(src: string, maskedSrc: string, prevChar?: string) {
       if (src.startsWith("_")) return undefined;
-      return false;
+      // Zulip nests ***x*** as strong(em(x)); marked would build em(strong(x)).
+      const triple = /^\*\*\*(?![\s*])([^\n]*?[^\s*])\*\*\*(?!\*)/.exec(src);
+      if (triple) {
+        const em = { type: "em", raw: `*${triple[1]}*`, text: triple[1], tokens: this.lexer.inlineTokens(triple[1]) };
+        return { type: "strong", raw: triple[0], text: triple[1], tokens: [em] } as Tokens.Strong;
+      }
+      const tok = Tokenizer.prototype.emStrong.call(this, src, maskedSrc, prevChar) as Tokens.Em | Tokens.Strong | undefined;
+      // Emphasis never spans lines in Zulip.
+      if (tok && tok.raw.includes("\n")) {
+        const run = /^\*+/.exec(src)![0];
+        return { type: "text", raw: run, text: run } as Tokens.Text;
+      }
+      return tok;
+    },
+    paragraph(src: string) {
+      const tok = Tokenizer.prototype.paragraph.call(this, src) as Tokens.Paragraph | undefined;
+      if (!tok) return tok;
+      // Any list item (not only "1.") may interrupt a paragraph in Zulip.
+      const lines = tok.raw.split("\n");
+      const cut = lines.findIndex((l, i) => i > 0 && /^ {0,3}(?:\d{1,9}[.)]|[*+-])[ \t]+\S/.test(l));
+      if (cut < 0) return tok;
+      const raw = lines.slice(0, cut).join("\n") + "\n";
+      const text = lines.slice(0, cut).join("\n");
+      return { type: "paragraph", raw, text, tokens: this.lexer.inline(text) } as Tokens.Paragraph;
     },
     del(src: string) {
       const m = /^~~(?!~)([^~\n]+?)~~(?!~)/.exec(src);
@@ -493,13 +517,17 @@ md.use({
       return tok;
     },
     blockquote(src: string) {
-      const tok = Tokenizer.prototype.blockquote.call(this, src) as Tokens.Blockquote | undefined;
-      if (!tok) return undefined;
-      // Zulip renders a quote marker with nothing after it as literal text.
-      if (tok.text.trim() === "") {
-        const text = tok.raw.replace(/\n+$/, "");
-        return { type: "paragraph", raw: tok.raw, text, tokens: [{ type: "text", raw: text, text, escaped: false }] } as Tokens.Paragraph;
+      // Python-Markdown style: the quote runs from a ">" line to the next blank
+      // line, lazy lines included; a quote with no content is literal text.
+      const m = /^ {0,3}>[^\n]*(?:\n(?![ \t]*(?:\n|$))[^\n]*)*(?:\n|$)/.exec(src);
+      if (!m) return undefined;
+      const raw = m[0];
+      const inner = raw.replace(/\n$/, "").split("\n").map((l) => l.replace(/^ {0,3}> ?/, "")).join("\n");
+      if (inner.trim() === "") {
+        const text = raw.replace(/\n+$/, "");
+        return { type: "paragraph", raw, text, tokens: [{ type: "text", raw: text, text, escaped: false }] } as Tokens.Paragraph;
       }
+      return { type: "blockquote", raw, text: inner, tokens: this.lexer.blockTokens(inner, []) } as Tokens.Blockquote;
       return tok;
     },
   },
@@ -512,7 +540,7 @@ md.use({
       const inner = this.parser.parseInline(tokens);
       const only = tokens.length === 1 && tokens[0].type === "zlink" && (tokens[0] as unknown as { bare?: boolean }).bare;
       if (only && sink.length > before) return "";
-      return `<p>${inner}</p>\n`;
+      return `<p>${inner.replace(/^[ \t]+/, "")}</p>\n`;
     },
     code({ text, lang }) {
       return codeBlockHtml((lang ?? "").trim().split(/\s+/)[0] ?? "", text) + "\n";
@@ -549,7 +577,7 @@ md.use({
         const previews = ctx.previewSink.pop()!;
         body = body! + previews.map((p) => p.html).join("");
       }
-      return `<li>${body}</li>\n`;
+      return item.loose ? `<li>\n${body}</li>\n` : `<li>${body}</li>\n`;
     },
     checkbox() {
       return "";
@@ -594,7 +622,7 @@ md.use({
     },
     text(token) {
       if ("tokens" in token && token.tokens) return this.parser.parseInline(token.tokens);
-      return escapeText(token.text);
+      return escapeTextKeepEntities(token.text);
     },
     html({ text }) {
       return escapeText(text);

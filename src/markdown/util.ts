@@ -6,6 +6,11 @@ export function escapeText(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** Text-node escaping that, like Python-Markdown, leaves existing entity references alone. */
+export function escapeTextKeepEntities(s: string): string {
+  return s.replace(/&(?!#[0-9]{1,7};|#x[0-9a-fA-F]{1,6};|[a-zA-Z][a-zA-Z0-9]{1,31};)/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 export function escapeAttr(s: string): string {
   return escapeText(s).replace(/"/g, "&quot;");
 }
