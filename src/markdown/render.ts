@@ -172,6 +172,22 @@ const stashExt: TokenizerAndRendererExtension = {
   },
 };
 
+// Zulip's strikethrough: no flanking rules, so "~~ a ~~" strikes too.
+const delExt: TokenizerAndRendererExtension = {
+  name: "zdel",
+  level: "inline",
+  start: (src) => {
+    const i = src.indexOf("~~");
+    return i < 0 ? undefined : i;
+  },
+  tokenizer(src, tokens) {
+    if (prevCharOf(tokens) === "~") return undefined;
+    const m = /^~~(?!~)([^~\n]+?)~~(?!~)/.exec(src);
+    if (!m) return undefined;
+    return { type: "del", raw: m[0], text: m[1], tokens: this.lexer.inlineTokens(m[1]) };
+  },
+};
+
 const TEX_RE = /^\$\$([^\n_$](?:\\\$|[^$\n])*)\$\$(?!\$)/;
 const texExt: TokenizerAndRendererExtension = {
   name: "ztex",
@@ -457,7 +473,7 @@ function plainText(tokens: Token[] | undefined): string {
 const md = new Marked({ gfm: true, breaks: true });
 
 md.use({
-  extensions: [stashExt, texExt, timeExt, mentionExt, streamExt, emojiExt, unicodeEmojiExt, linkExt],
+  extensions: [stashExt, delExt, texExt, timeExt, mentionExt, streamExt, emojiExt, unicodeEmojiExt, linkExt],
   tokenizer: {
     // Zulip has no setext headings, reference links, raw HTML, angle-bracket
     // autolinks or underscore emphasis; returning undefined turns each off.
@@ -485,6 +501,17 @@ md.use({
       }
       return tok;
     },
+    list(src: string) {
+      // Zulip lets any list (not only one starting at 1) interrupt a paragraph.
+      const state = this.lexer.state as { lastToken?: Token };
+      const last = state.lastToken;
+      if (last?.type === "text") state.lastToken = undefined;
+      try {
+        return Tokenizer.prototype.list.call(this, src) as Tokens.List | undefined;
+      } finally {
+        state.lastToken = last;
+      }
+    },
     paragraph(src: string) {
       const tok = Tokenizer.prototype.paragraph.call(this, src) as Tokens.Paragraph | undefined;
       if (!tok) return tok;
@@ -496,10 +523,11 @@ md.use({
       const text = lines.slice(0, cut).join("\n");
       return { type: "paragraph", raw, text, tokens: this.lexer.inline(text) } as Tokens.Paragraph;
     },
-    del(src: string) {
-      const m = /^~~(?!~)([^~\n]+?)~~(?!~)/.exec(src);
-      if (!m) return undefined;
-      return { type: "del", raw: m[0], text: m[1], tokens: this.lexer.inlineTokens(m[1]) };
+    del: () => undefined,
+    br(src: string) {
+      // Keep the next line's leading spaces as text, as Python-Markdown does.
+      const m = /^ *\n(?![ \t]*$)/.exec(src);
+      return m ? ({ type: "br", raw: m[0] } as Tokens.Br) : undefined;
     },
     codespan(src: string) {
       const m = /^(`+)([^\n]*?[^`\n])\1(?!`)/.exec(src);
