@@ -85,7 +85,7 @@ export function isSafePattern(pattern: string): boolean {
     }
     if (c === "(") { stack.push(inner); inner = false; continue; }
     if (c === ")") {
-      const groupHasUnbounded = inner;
+      const groupHasUnbounded: boolean = inner;
       inner = stack.pop() ?? false;
       const next = pattern.slice(i + 1);
       const quantified = /^(?:[*+]|\{\d*,\})/.test(next);

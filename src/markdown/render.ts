@@ -1,4 +1,6 @@
-import katex from "katex";
+// Zulip renders with KaTeX 0.16; 0.19 changed class names and number
+// precision, which Zulip clients (styled for 0.16) would not match.
+import katex from "katex16";
 import { Marked, Tokenizer, type Tokens, type Token, type TokenizerAndRendererExtension } from "marked";
 import {
   EMOTICONS, UNICODE_EMOJI_SOURCE, charsForCode, codeForSequence, emojiCodeForName,
@@ -54,16 +56,9 @@ function codeBlockHtml(lang: string, body: string): string {
   return `<div class="codehilite"${attr}><pre><span></span><code>${text}\n</code></pre></div>`;
 }
 
-// KaTeX 0.19 renamed two layout classes; Zulip clients ship CSS for the
-// names KaTeX 0.16 (Zulip's version) emits.
-function katexCompat(html: string): string {
-  return html.replace(/class="katex-base"/g, 'class="base"').replace(/class="katex-strut"/g, 'class="strut"');
-}
-
 function renderTex(tex: string, display: boolean): string | null {
   try {
-    return katexCompat(
-      katex.renderToString(tex, {
+    return katex.renderToString(tex, {
         displayMode: display,
         throwOnError: true,
         trust: false,
@@ -71,8 +66,7 @@ function renderTex(tex: string, display: boolean): string | null {
         maxSize: 100,
         maxExpand: 1000,
         output: "htmlAndMathml",
-      }),
-    );
+      });
   } catch {
     return null;
   }
@@ -497,7 +491,7 @@ md.use({
       // Emphasis never spans lines in Zulip.
       if (tok && tok.raw.includes("\n")) {
         const run = /^\*+/.exec(src)![0];
-        return { type: "text", raw: run, text: run } as Tokens.Text;
+        return { type: "text", raw: run, text: run } as unknown as Tokens.Strong;
       }
       return tok;
     },
@@ -540,7 +534,7 @@ md.use({
       if (!tok) return undefined;
       if (tok.type !== "link" || !isSafeUrl(tok.href) || tok.href.trim() === "") {
         // Not a link: give back the bracket only, so the rest is re-lexed as text.
-        return { type: "text", raw: src[0], text: src[0] };
+        return { type: "text", raw: src[0], text: src[0] } as unknown as Tokens.Link;
       }
       return tok;
     },
@@ -553,10 +547,9 @@ md.use({
       const inner = raw.replace(/\n$/, "").split("\n").map((l) => l.replace(/^ {0,3}> ?/, "")).join("\n");
       if (inner.trim() === "") {
         const text = raw.replace(/\n+$/, "");
-        return { type: "paragraph", raw, text, tokens: [{ type: "text", raw: text, text, escaped: false }] } as Tokens.Paragraph;
+        return { type: "paragraph", raw, text, tokens: [{ type: "text", raw: text, text, escaped: false }] } as unknown as Tokens.Blockquote;
       }
       return { type: "blockquote", raw, text: inner, tokens: this.lexer.blockTokens(inner, []) } as Tokens.Blockquote;
-      return tok;
     },
   },
   renderer: {
@@ -599,7 +592,7 @@ md.use({
       let body: string;
       try {
         const tokens = item.tokens.filter((t) => t.type !== "checkbox");
-        body = this.parser.parse(tokens, !!item.loose);
+        body = this.parser.parse(tokens);
         if (item.task) body = (item.checked ? "[x] " : "[ ] ") + body;
       } finally {
         const previews = ctx.previewSink.pop()!;
