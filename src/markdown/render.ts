@@ -57,18 +57,24 @@ function codeBlockHtml(lang: string, body: string): string {
 }
 
 function renderTex(tex: string, display: boolean): string | null {
+  // KaTeX console.warns for every glyph it lacks metrics for; user input
+  // must not be able to flood the server log, so warnings are muted here.
+  const warn = console.warn;
+  console.warn = () => {};
   try {
     return katex.renderToString(tex, {
-        displayMode: display,
-        throwOnError: true,
-        trust: false,
-        strict: "ignore",
-        maxSize: 100,
-        maxExpand: 1000,
-        output: "htmlAndMathml",
-      });
+      displayMode: display,
+      throwOnError: true,
+      trust: false,
+      strict: "ignore",
+      maxSize: 100,
+      maxExpand: 1000,
+      output: "htmlAndMathml",
+    });
   } catch {
     return null;
+  } finally {
+    console.warn = warn;
   }
 }
 

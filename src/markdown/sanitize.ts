@@ -1,4 +1,5 @@
 import sanitize from "sanitize-html";
+import { isSafeUrl } from "./util.ts";
 
 // The single allowlist every piece of user-derived HTML passes through. The
 // renderer already escapes everything it emits; this is the backstop that
@@ -52,10 +53,33 @@ export function safeStyle(style: string): string | null {
   return style;
 }
 
-function dropUnsafeStyle(tagName: string, attribs: sanitize.Attributes): sanitize.Tag {
-  if (attribs.style !== undefined) {
-    const s = safeStyle(attribs.style);
-    if (s === null) delete attribs.style;
+const URL_ATTRIBUTES = ["href", "src", "data-src-fullsize", "data-original-src", "data-video-original-url"];
+const NAMED_URL_ENTITIES: Record<string, string> = { colon: ":", tab: "\t", newline: "\n", amp: "&", quot: '"', apos: "'", lt: "<", gt: ">", sol: "/", num: "#", quest: "?" };
+
+function decodeForSchemeCheck(v: string): string {
+  return v
+    .replace(/&#x([0-9a-f]+);?/gi, (_, h: string) => String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff)))
+    .replace(/&#(\d+);?/g, (_, d: string) => String.fromCodePoint(Math.min(Number(d), 0x10ffff)))
+    .replace(/&([a-z]+);?/gi, (m, n: string) => NAMED_URL_ENTITIES[n.toLowerCase()] ?? m);
+}
+
+/**
+ * The parser runs with entity decoding off (to keep the renderer's escaping
+ * byte-for-byte), so sanitize-html's own scheme check would see
+ * "jav&#x09;ascript:" undecoded. URLs are therefore decoded here, the way a
+ * browser will, and dropped unless the scheme is allowed.
+ */
+function urlAttributeIsSafe(value: string): boolean {
+  const decoded = decodeForSchemeCheck(value);
+  const beforePath = decoded.split(/[/?#]/)[0];
+  if (/&[a-z0-9#]+;?/i.test(beforePath)) return false; // an entity we do not know, in scheme position
+  return isSafeUrl(decoded);
+}
+
+function checkAttributes(tagName: string, attribs: sanitize.Attributes): sanitize.Tag {
+  if (attribs.style !== undefined && safeStyle(attribs.style) === null) delete attribs.style;
+  for (const name of URL_ATTRIBUTES) {
+    if (attribs[name] !== undefined && !urlAttributeIsSafe(attribs[name])) delete attribs[name];
   }
   return { tagName, attribs };
 }
@@ -93,6 +117,7 @@ const OPTIONS: sanitize.IOptions = {
   parser: { decodeEntities: false, lowerCaseAttributeNames: false },
   transformTags: {
     a: (tagName, attribs) => {
+      checkAttributes(tagName, attribs);
       if (attribs.target !== undefined) {
         if (attribs.target === "_blank") attribs.rel = "noopener noreferrer";
         else delete attribs.target;
@@ -101,10 +126,7 @@ const OPTIONS: sanitize.IOptions = {
       }
       return { tagName, attribs };
     },
-    span: dropUnsafeStyle,
-    svg: dropUnsafeStyle,
-    th: dropUnsafeStyle,
-    td: dropUnsafeStyle,
+    "*": checkAttributes,
   },
 };
 
