@@ -2,6 +2,7 @@ import { findLinkifierHits, compileLinkifiers, URL_RE, hrefForBareUrl } from "./
 import { newResult, renderDocument, withContext } from "./render.ts";
 import { sanitizeHtml } from "./sanitize.ts";
 import { htmlToText } from "./text.ts";
+import { escapeText } from "./util.ts";
 import type { MarkdownLookups, RenderResult } from "./types.ts";
 
 export type { MarkdownLookups, RenderResult } from "./types.ts";
@@ -13,7 +14,14 @@ export function renderMarkdown(content: string, lookups: Partial<MarkdownLookups
   const text = content.replace(/\r\n?/g, "\n").replace(/\u0001/g, "\uFFFD").replace(/(?:\n[ \t]*)+$/, "").replace(/^\n+/, "");
   result.isMeMessage = /^\/me(?:\s|$)/.test(text);
   if (text.trim() === "") return result;
-  const raw = withContext(lookups, result, () => renderDocument(text));
+  let raw: string;
+  try {
+    raw = withContext(lookups, result, () => renderDocument(text));
+  } catch {
+    // Last resort for input that defeats the parser (e.g. a stack overflow):
+    // the message still renders, as escaped text.
+    raw = `<p>${escapeText(text).replace(/\n/g, "<br>\n")}</p>`;
+  }
   result.html = sanitizeHtml(raw.replace(/\n+$/, ""));
   result.text = htmlToText(result.html);
   return result;

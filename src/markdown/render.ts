@@ -38,6 +38,10 @@ interface Ctx {
 let ctx: Ctx;
 
 const LINKIFIER_BUDGET_MS = 25;
+const MAX_QUOTE_DEPTH = 16;
+const EMPHASIS_WINDOW = 1000;
+const LINK_WINDOW = 2000;
+let quoteLexDepth = 0;
 const MAX_STASH_NESTING = 20;
 
 // ---------------------------------------------------------------------------
@@ -149,10 +153,48 @@ function prevCharOf(tokens: Token[]): string {
   return last ? last.raw.slice(-1) : "";
 }
 
-function firstIndex(src: string, re: RegExp): number | undefined {
-  re.lastIndex = 0;
-  const m = re.exec(src);
-  return m ? m.index : undefined;
+/**
+ * marked asks every inline extension for the next possible start on each
+ * remaining suffix of the text, which is quadratic if each answer rescans the
+ * suffix. Candidate positions are computed once per source text and answered
+ * by binary search; suffixes of the cached text are recognised by length and
+ * content. The answer is only a hint: tokenizers re-check every candidate.
+ */
+function cachedStart(findAll: (src: string) => number[]): (src: string) => number | undefined {
+  let full = "";
+  let positions: number[] = [];
+  return (src: string) => {
+    if (src.length > full.length || !full.endsWith(src)) {
+      full = src;
+      positions = findAll(src);
+    }
+    const offset = full.length - src.length;
+    let lo = 0;
+    let hi = positions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (positions[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < positions.length ? positions[lo] - offset : undefined;
+  };
+}
+
+function allMatches(re: RegExp, filter?: (m: RegExpExecArray) => boolean): (src: string) => number[] {
+  return (src) => {
+    const out: number[] = [];
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    let last = -1;
+    while ((m = re.exec(src))) {
+      // A /u regex may snap a mid-surrogate lastIndex back; never revisit.
+      if (m.index <= last) break;
+      last = m.index;
+      if (!filter || filter(m)) out.push(m.index);
+      re.lastIndex = re.unicode ? m.index + Math.max(1, m[0].length) : m.index + 1;
+    }
+    return out;
+  };
 }
 
 const stashExt: TokenizerAndRendererExtension = {
@@ -176,10 +218,7 @@ const stashExt: TokenizerAndRendererExtension = {
 const delExt: TokenizerAndRendererExtension = {
   name: "zdel",
   level: "inline",
-  start: (src) => {
-    const i = src.indexOf("~~");
-    return i < 0 ? undefined : i;
-  },
+  start: cachedStart(allMatches(/~~(?!~)[^~\n]+?~~(?!~)/g)),
   tokenizer(src, tokens) {
     if (prevCharOf(tokens) === "~") return undefined;
     const m = /^~~(?!~)([^~\n]+?)~~(?!~)/.exec(src);
@@ -192,10 +231,7 @@ const TEX_RE = /^\$\$([^\n_$](?:\\\$|[^$\n])*)\$\$(?!\$)/;
 const texExt: TokenizerAndRendererExtension = {
   name: "ztex",
   level: "inline",
-  start: (src) => {
-    const i = src.indexOf("$$");
-    return i < 0 ? undefined : i;
-  },
+  start: cachedStart(allMatches(/\$\$[^\n_$](?:\\\$|[^$\n])*\$\$(?!\$)/g)),
   tokenizer(src, tokens) {
     if (prevCharOf(tokens) === "$") return undefined;
     const m = TEX_RE.exec(src);
@@ -212,10 +248,7 @@ const texExt: TokenizerAndRendererExtension = {
 const timeExt: TokenizerAndRendererExtension = {
   name: "ztime",
   level: "inline",
-  start: (src) => {
-    const i = src.indexOf("<time:");
-    return i < 0 ? undefined : i;
-  },
+  start: cachedStart(allMatches(/<time:[^>]*>/g)),
   tokenizer(src) {
     const m = /^<time:([^>]*)>/.exec(src);
     if (!m) return undefined;
@@ -234,10 +267,7 @@ const WILDCARDS_STREAM = new Set(["all", "everyone", "channel", "stream"]);
 const mentionExt: TokenizerAndRendererExtension = {
   name: "zmention",
   level: "inline",
-  start: (src) => {
-    const i = src.indexOf("@");
-    return i < 0 ? undefined : i;
-  },
+  start: cachedStart(allMatches(/@_?(?:\*\*[^*]+\*\*|\*[^*]+\*)/g)),
   tokenizer(src, tokens) {
     if (!isUrlBoundary(prevCharOf(tokens))) return undefined;
     const m = /^@(_?)(\*\*([^*]+)\*\*|\*([^*]+)\*)/.exec(src);
@@ -281,10 +311,7 @@ const mentionExt: TokenizerAndRendererExtension = {
 const streamExt: TokenizerAndRendererExtension = {
   name: "zstream",
   level: "inline",
-  start: (src) => {
-    const i = src.indexOf("#**");
-    return i < 0 ? undefined : i;
-  },
+  start: cachedStart(allMatches(/#\*\*[^*>]+(?:>[^*]*?)?\*\*/g)),
   tokenizer(src) {
     const m = /^#\*\*([^*>]+)(?:>([^*]*?)(?:@(\d+))?)?\*\*/.exec(src);
     if (!m) return undefined;
@@ -311,21 +338,19 @@ const streamExt: TokenizerAndRendererExtension = {
 const EMOTICON_RE = /^(?::\)|\(:|:\(|<3|:\||:\/|;\)|:D|:o|:O|:p|:P)/;
 const EMOTICON_BOUNDARY = /[\s.,;!?'"()[\]{}]/;
 
+function isEmojiName(name: string): boolean {
+  return name === "zulip" || emojiCodeForName(name) !== undefined || !!ctx.lookups.realmEmoji?.(name);
+}
+const EMOJI_NAME_RE = /:([\w+-]+):/g;
+const emojiStart = cachedStart(allMatches(EMOJI_NAME_RE, (m) => isEmojiName(m[1])));
+const emojiOrEmoticonStart = cachedStart((src) =>
+  [...allMatches(EMOJI_NAME_RE, (m) => isEmojiName(m[1]))(src), ...allMatches(/:\)|\(:|:\(|<3|:\||:\/|;\)|:D|:o|:O|:p|:P/g)(src)].sort((a, b) => a - b),
+);
+
 const emojiExt: TokenizerAndRendererExtension = {
   name: "zemoji",
   level: "inline",
-  start: (src) => {
-    let best: number | undefined;
-    const i = src.indexOf(":");
-    if (i >= 0) best = i;
-    if (ctx.lookups.translateEmoticons) {
-      for (const ch of ["(", ";", "<"]) {
-        const j = src.indexOf(ch);
-        if (j >= 0 && (best === undefined || j < best)) best = j;
-      }
-    }
-    return best;
-  },
+  start: (src) => (ctx.lookups.translateEmoticons ? emojiOrEmoticonStart(src) : emojiStart(src)),
   tokenizer(src, tokens) {
     const m = /^:([\w+-]+):/.exec(src);
     if (m) {
@@ -359,15 +384,11 @@ const emojiExt: TokenizerAndRendererExtension = {
   },
 };
 
-const UNICODE_START = new RegExp(UNICODE_EMOJI_SOURCE, "u");
 const UNICODE_AT = new RegExp(`^${UNICODE_EMOJI_SOURCE}`, "u");
 const unicodeEmojiExt: TokenizerAndRendererExtension = {
   name: "zunicode",
   level: "inline",
-  start: (src) => {
-    const m = UNICODE_START.exec(src);
-    return m ? m.index : undefined;
-  },
+  start: cachedStart(allMatches(new RegExp(UNICODE_EMOJI_SOURCE, "gu"))),
   tokenizer(src) {
     const m = UNICODE_AT.exec(src);
     if (!m) return undefined;
@@ -392,17 +413,29 @@ function linkifierHitAt(src: string): { text: string; url: string } | null {
   return h && h.index === 0 ? h : null;
 }
 
+// Keyed on the linkifier set too, since the cache outlives one render.
+let linkStartFor: CompiledLinkifier[] | null = null;
+let linkStartCached: (src: string) => number | undefined = () => undefined;
+function linkStart(src: string): number | undefined {
+  if (linkStartFor !== ctx.linkifiers) {
+    linkStartFor = ctx.linkifiers;
+    const linkifiers = ctx.linkifiers;
+    linkStartCached = cachedStart((text) => {
+      const found = allMatches(URL_RE)(text);
+      if (linkifiers.length && performance.now() <= ctx.linkifierBudgetEnds) {
+        for (const h of findLinkifierHits(text, linkifiers)) found.push(h.index);
+        found.sort((a, b) => a - b);
+      }
+      return found;
+    });
+  }
+  return linkStartCached(src);
+}
+
 const linkExt: TokenizerAndRendererExtension = {
   name: "zlink",
   level: "inline",
-  start: (src) => {
-    let best = firstIndex(src, URL_RE);
-    if (ctx.linkifiers.length && performance.now() <= ctx.linkifierBudgetEnds) {
-      const hits = findLinkifierHits(src.slice(0, 4000), ctx.linkifiers);
-      if (hits[0] && (best === undefined || hits[0].index < best)) best = hits[0].index;
-    }
-    return best;
-  },
+  start: (src) => linkStart(src),
   tokenizer(src, tokens) {
     const prev = prevCharOf(tokens);
     if (isUrlBoundary(prev)) {
@@ -485,8 +518,15 @@ md.use({
     url: () => undefined,
     reflink: () => undefined,
     fences: () => undefined,
-    emStrong(src: string, maskedSrc: string, prevChar?: string) {
-      if (src.startsWith("_")) return undefined;
+    emStrong(fullSrc: string, fullMasked: string, prevChar?: string) {
+      if (fullSrc.startsWith("_")) return undefined;
+      // Emphasis never spans lines in Zulip, and marked's delimiter search is
+      // linear per delimiter, so the search is confined to a bounded window.
+      const nl = fullSrc.indexOf("\n");
+      const end = Math.min(nl < 0 ? fullSrc.length : nl, EMPHASIS_WINDOW);
+      const src = fullSrc.slice(0, end);
+      // marked aligns maskedSrc with src from the end, so align before cutting.
+      const maskedSrc = fullMasked.slice(fullMasked.length - fullSrc.length).slice(0, end);
       // Zulip nests ***x*** as strong(em(x)); marked would build em(strong(x)).
       const triple = /^\*\*\*(?![\s*])([^\n]*?[^\s*])\*\*\*(?!\*)/.exec(src);
       if (triple) {
@@ -534,8 +574,10 @@ md.use({
       if (!m) return undefined;
       return { type: "codespan", raw: m[0], text: m[2] };
     },
-    link(src: string) {
-      if (src.startsWith("!")) return undefined;
+    link(fullSrc: string) {
+      if (fullSrc.startsWith("!")) return undefined;
+      // Bounded for the same reason as emphasis: bracket matching rescans.
+      const src = fullSrc.slice(0, LINK_WINDOW);
       const tok = Tokenizer.prototype.link.call(this, src) as Tokens.Link | undefined;
       if (!tok) return undefined;
       if (tok.type !== "link" || !isSafeUrl(tok.href) || tok.href.trim() === "") {
@@ -549,13 +591,21 @@ md.use({
       // line, lazy lines included; a quote with no content is literal text.
       const m = /^ {0,3}>[^\n]*(?:\n(?![ \t]*(?:\n|$))[^\n]*)*(?:\n|$)/.exec(src);
       if (!m) return undefined;
+      // Nesting is capped: each level is a recursive lex, so ">>>>…" would
+      // otherwise cost quadratic time and overflow the stack.
+      if (quoteLexDepth >= MAX_QUOTE_DEPTH) return undefined;
       const raw = m[0];
       const inner = raw.replace(/\n$/, "").split("\n").map((l) => l.replace(/^ {0,3}> ?/, "")).join("\n");
       if (inner.trim() === "") {
         const text = raw.replace(/\n+$/, "");
         return { type: "paragraph", raw, text, tokens: [{ type: "text", raw: text, text, escaped: false }] } as unknown as Tokens.Blockquote;
       }
-      return { type: "blockquote", raw, text: inner, tokens: this.lexer.blockTokens(inner, []) } as Tokens.Blockquote;
+      quoteLexDepth++;
+      try {
+        return { type: "blockquote", raw, text: inner, tokens: this.lexer.blockTokens(inner, []) } as Tokens.Blockquote;
+      } finally {
+        quoteLexDepth--;
+      }
     },
   },
   renderer: {
