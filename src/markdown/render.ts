@@ -160,9 +160,17 @@ function prevCharOf(tokens: Token[]): string {
  * by binary search; suffixes of the cached text are recognised by length and
  * content. The answer is only a hint: tokenizers re-check every candidate.
  */
+// Hints depend on per-render lookups (realm emoji, linkifiers), so every
+// cache is dropped when a new render begins.
+const startCacheResets: (() => void)[] = [];
+
 function cachedStart(findAll: (src: string) => number[]): (src: string) => number | undefined {
   let full = "";
   let positions: number[] = [];
+  startCacheResets.push(() => {
+    full = "";
+    positions = [];
+  });
   return (src: string) => {
     if (src.length > full.length || !full.endsWith(src)) {
       full = src;
@@ -762,6 +770,7 @@ export function newResult(): RenderResult {
 
 export function withContext<T>(lookups: Partial<MarkdownLookups>, result: RenderResult, fn: () => T): T {
   const saved = ctx;
+  for (const reset of startCacheResets) reset();
   ctx = {
     lookups,
     linkifiers: compileLinkifiers(lookups.linkifiers ?? []),
@@ -776,6 +785,7 @@ export function withContext<T>(lookups: Partial<MarkdownLookups>, result: Render
     return fn();
   } finally {
     ctx = saved;
+    for (const reset of startCacheResets) reset();
   }
 }
 

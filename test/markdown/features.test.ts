@@ -193,3 +193,12 @@ describe("misc dialect", () => {
     expect(r("```js\nx\n```").html).toBe('<div class="codehilite" data-code-language="JavaScript"><pre><span></span><code>x\n</code></pre></div>');
   });
 });
+
+describe("per-render isolation", () => {
+  test("realm emoji of one render do not leak into the next with the same text", () => {
+    const a = renderMarkdown("hi :party_parrot:", { realmEmoji: () => undefined }).html;
+    const b = renderMarkdown("hi :party_parrot:", { realmEmoji: () => ({ id: "9", sourceUrl: "/e/9.gif" }) }).html;
+    expect(a).toBe("<p>hi :party_parrot:</p>");
+    expect(b).toBe('<p>hi <img alt=":party_parrot:" class="emoji" src="/e/9.gif" title="party parrot"></p>');
+  });
+});
