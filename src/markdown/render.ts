@@ -39,7 +39,7 @@ let ctx: Ctx;
 
 const LINKIFIER_BUDGET_MS = 25;
 const MAX_QUOTE_DEPTH = 16;
-const EMPHASIS_WINDOW = 1000;
+const EMPHASIS_WINDOW = 300;
 const LINK_WINDOW = 2000;
 let quoteLexDepth = 0;
 const MAX_STASH_NESTING = 20;
