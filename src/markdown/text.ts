@@ -1,7 +1,8 @@
 import { charsForCode } from "./emoji.ts";
 
-// Plain text of rendered HTML, for search indexing and notification text.
-// Emoji become their characters, math its TeX source, markup disappears.
+// Plain text of rendered HTML, for search indexing and notification text,
+// following Zulip's text_content: emoji become their characters, math its
+// $$TeX$$ source, quoted lines get "> ", spoilers show their header and "(…)".
 
 function decodeEntities(s: string): string {
   return s
@@ -12,52 +13,65 @@ function decodeEntities(s: string): string {
     .replace(/&amp;/g, "&");
 }
 
+function quoteLines(inner: string): string {
+  const body = inner.replace(/^\n/, "");
+  const trailing = body.endsWith("\n");
+  const lines = (trailing ? body.slice(0, -1) : body).split("\n");
+  // Zulip's quoted text has no blank "> " lines.
+  return lines.filter((l) => l.trim() !== "").map((l) => `> ${l}`).join("\n") + (trailing ? "\n" : "");
+}
+
 const TAG = /<(\/?)([a-zA-Z][\w-]*)([^>]*)>/g;
+const VOID = /^(?:br|img|hr)$/i;
 
 export function htmlToText(html: string): string {
-  let out = "";
+  const buffers: string[] = [""];
+  const open: { name: string; skip: boolean; quote: boolean }[] = [];
+  let skipping = 0;
   let last = 0;
-  let skipDepth = 0; // >0 while inside a subtree whose text is replaced
-  let depth = 0;
-  const skipStarts: number[] = [];
+  const emit = (s: string) => {
+    if (skipping === 0) buffers[buffers.length - 1] += s;
+  };
   TAG.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = TAG.exec(html))) {
-    if (skipDepth === 0) out += decodeEntities(html.slice(last, m.index));
+    emit(decodeEntities(html.slice(last, m.index)));
     last = TAG.lastIndex;
     const [, close, name, attrs] = m;
-    const voidTag = /^(br|img|hr)$/i.test(name);
-    if (close) {
-      depth--;
-      if (skipStarts.length && skipStarts[skipStarts.length - 1] === depth) {
-        skipStarts.pop();
-        skipDepth--;
-      }
+    if (VOID.test(name)) {
+      const alt = name.toLowerCase() === "img" ? /alt="([^"]*)"/.exec(attrs) : null;
+      if (alt) emit(decodeEntities(alt[1]));
       continue;
     }
-    if (voidTag) {
-      if (skipDepth === 0 && name === "img") {
-        const alt = /alt="([^"]*)"/.exec(attrs);
-        if (alt) out += decodeEntities(alt[1]);
+    if (close) {
+      const el = open.pop();
+      if (!el) continue;
+      if (el.skip) skipping--;
+      if (el.quote) {
+        const inner = buffers.pop()!;
+        emit(quoteLines(inner));
       }
       continue;
     }
     const cls = /class="([^"]*)"/.exec(attrs)?.[1] ?? "";
-    if (skipDepth === 0) {
-      const emoji = /(?:^| )emoji-([0-9a-f-]+)/.exec(cls);
-      if (emoji) out += charsForCode(emoji[1]);
-      else if (/(?:^| )katex(?: |$)/.test(cls)) {
-        const rest = html.slice(TAG.lastIndex);
-        const ann = /<annotation encoding="application\/x-tex">([\s\S]*?)<\/annotation>/.exec(rest);
-        if (ann) out += `$$${decodeEntities(ann[1])}$$`;
-      } else if (cls === "spoiler-content") out += "(…)\n";
-      if (emoji || /(?:^| )katex(?: |$)/.test(cls) || cls === "spoiler-content") {
-        skipStarts.push(depth);
-        skipDepth++;
-      }
-    }
-    depth++;
+    const emoji = /(?:^| )emoji-([0-9a-f-]+)/.exec(cls);
+    const katex = /(?:^| )katex(?: |$)/.test(cls);
+    const spoilerBody = cls === "spoiler-content";
+    if (emoji) emit(charsForCode(emoji[1]));
+    else if (katex) {
+      const ann = /<annotation encoding="application\/x-tex">([\s\S]*?)<\/annotation>/.exec(html.slice(TAG.lastIndex));
+      if (ann) emit(`$$${decodeEntities(ann[1])}$$`);
+    } else if (spoilerBody) emit("(…)\n");
+    const skip = !!emoji || katex || spoilerBody;
+    const quote = name.toLowerCase() === "blockquote" && skipping === 0;
+    if (skip) skipping++;
+    if (quote) buffers.push("");
+    open.push({ name, skip, quote });
   }
-  if (skipDepth === 0) out += decodeEntities(html.slice(last));
-  return out;
+  emit(decodeEntities(html.slice(last)));
+  while (buffers.length > 1) {
+    const inner = buffers.pop()!;
+    buffers[buffers.length - 1] += quoteLines(inner);
+  }
+  return buffers[0];
 }
