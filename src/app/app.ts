@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
+import { stopPresence } from "../actions/presence.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -123,5 +124,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await store.close();
     },
   };
+  // In-memory presence is written lazily; the last batch goes out before the store closes.
+  app.onStop(() => stopPresence(deps));
   return app;
 }

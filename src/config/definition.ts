@@ -93,6 +93,10 @@ export const settings = {
     env: "HEARTH_SHUTDOWN_GRACE_SECONDS", file: "shutdown_grace_seconds", kind: "int", default: 10, min: 0, max: 600,
     doc: "How long SIGTERM waits for in-flight requests before closing.",
   }),
+  presenceFlushSeconds: def({
+    env: "HEARTH_PRESENCE_FLUSH_SECONDS", file: "presence_flush_seconds", kind: "int", default: 5, min: 1, max: 300,
+    doc: "Presence is kept in memory and written to the database in batches this often (and at shutdown). A crash loses at most this much presence history.",
+  }),
 } as const;
 
 export type Settings = typeof settings;

@@ -1,4 +1,7 @@
 // Every area's snapshot provider: one line each (the merge point for new areas).
 import type { StateProvider } from "./types.ts";
+import { presenceState } from "./presence.ts";
 
-export const stateProviders: StateProvider[] = [];
+export const stateProviders: StateProvider[] = [
+  presenceState,
+];
