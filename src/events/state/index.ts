@@ -1,7 +1,9 @@
 // Every area's snapshot provider: one line each (the merge point for new areas).
 import type { StateProvider } from "./types.ts";
 import { presenceState } from "./presence.ts";
+import { typingState } from "./typing.ts";
 
 export const stateProviders: StateProvider[] = [
   presenceState,
+  typingState,
 ];

@@ -3,9 +3,11 @@ import type { ApiRouter } from "../router.ts";
 import { registerServerRoutes } from "./server.ts";
 import { registerUserRoutes } from "./users.ts";
 import { registerPresenceRoutes } from "./presence.ts";
+import { registerTypingRoutes } from "./typing.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
   registerUserRoutes(r);
   registerPresenceRoutes(r);
+  registerTypingRoutes(r);
 }
