@@ -65,22 +65,24 @@ CREATE TABLE "user_groups" (
 );
 --> statement-breakpoint
 CREATE TABLE "user_presence" (
-	"user_id" integer PRIMARY KEY NOT NULL,
+	"user_id" integer NOT NULL,
 	"realm_id" integer NOT NULL,
 	"last_connected_time" timestamp (3) with time zone NOT NULL,
 	"last_active_time" timestamp (3) with time zone,
-	"last_update_id" integer NOT NULL
+	"last_update_id" integer NOT NULL,
+	CONSTRAINT "user_presence_user_id_pk" PRIMARY KEY("user_id")
 );
 --> statement-breakpoint
 CREATE TABLE "user_status" (
-	"user_id" integer PRIMARY KEY NOT NULL,
+	"user_id" integer NOT NULL,
 	"realm_id" integer NOT NULL,
 	"away" boolean DEFAULT false NOT NULL,
 	"status_text" text DEFAULT '' NOT NULL,
 	"emoji_name" text DEFAULT '' NOT NULL,
 	"emoji_code" text DEFAULT '' NOT NULL,
 	"reaction_type" text DEFAULT 'unicode_emoji' NOT NULL,
-	"updated_at" timestamp (3) with time zone NOT NULL
+	"updated_at" timestamp (3) with time zone NOT NULL,
+	CONSTRAINT "user_status_user_id_pk" PRIMARY KEY("user_id")
 );
 --> statement-breakpoint
 ALTER TABLE "alert_words" ADD CONSTRAINT "alert_words_realm_id_realms_id_fk" FOREIGN KEY ("realm_id") REFERENCES "public"."realms"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

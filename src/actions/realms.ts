@@ -3,6 +3,7 @@ import type { ActionDeps } from "./deps.ts";
 import { realmBySubdomain, insertRealm, type RealmRow } from "../db/repo/realms.ts";
 import { errors } from "../domain/errors.ts";
 import { validateSubdomain } from "../domain/validate.ts";
+import { createSystemGroups } from "./user-groups.ts";
 
 export interface CreateRealmInput {
   name: string;
@@ -20,12 +21,14 @@ export async function createRealm(deps: ActionDeps, input: CreateRealmInput): Pr
     if (await realmBySubdomain(tx, subdomain)) {
       throw errors.badRequest(subdomain ? `Subdomain "${subdomain}" is already in use.` : "The root organization already exists.");
     }
-    return insertRealm(tx, {
+    const realm = await insertRealm(tx, {
       name,
       stringId: subdomain,
       description: input.description ?? "",
       inviteRequired: input.inviteRequired ?? true,
       dateCreated: deps.now(),
     });
+    await createSystemGroups(tx, realm.id, deps.now()); // satellites: Zulip's role:* system groups
+    return realm;
   });
 }

@@ -7,6 +7,7 @@ import { Role, isRoleCode } from "../domain/roles.ts";
 import { normalizeEmail, validateFullName, validatePassword } from "../domain/validate.ts";
 import { newApiKey } from "../lib/random.ts";
 import { hashPassword } from "../auth/passwords.ts";
+import { addUserToSystemGroups } from "./user-groups.ts";
 
 export interface CreateUserInput {
   realmId: number;
@@ -54,6 +55,7 @@ export async function createUser(deps: ActionDeps, input: CreateUserInput): Prom
       timezone: input.timezone ?? "",
       dateJoined: deps.now(),
     });
+    await addUserToSystemGroups(tx, user); // satellites: membership of the role's system group
     return user;
   });
 }

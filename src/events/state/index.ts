@@ -2,8 +2,10 @@
 import type { StateProvider } from "./types.ts";
 import { presenceState } from "./presence.ts";
 import { typingState } from "./typing.ts";
+import { userGroupsState } from "./user-groups.ts";
 
 export const stateProviders: StateProvider[] = [
   presenceState,
   typingState,
+  userGroupsState,
 ];

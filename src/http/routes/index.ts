@@ -4,10 +4,12 @@ import { registerServerRoutes } from "./server.ts";
 import { registerUserRoutes } from "./users.ts";
 import { registerPresenceRoutes } from "./presence.ts";
 import { registerTypingRoutes } from "./typing.ts";
+import { registerUserGroupRoutes } from "./user-groups.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
   registerUserRoutes(r);
   registerPresenceRoutes(r);
   registerTypingRoutes(r);
+  registerUserGroupRoutes(r);
 }

@@ -12,7 +12,7 @@ import { realms, users } from "./core.ts";
 export const userPresence = table(
   "user_presence",
   {
-    userId: int("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+    userId: int("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     realmId: int("realm_id").notNull().references(() => realms.id, { onDelete: "cascade" }),
     /** last time any client of the user was connected (idle or active) */
     lastConnectedTime: ts("last_connected_time").notNull(),
@@ -21,11 +21,14 @@ export const userPresence = table(
     /** the realm's presence sequence number at this row's last change */
     lastUpdateId: int("last_update_id").notNull(),
   },
-  (t) => [index("user_presence_realm_update_idx").on(t.realmId, t.lastUpdateId)],
+  // a table-level key: an INTEGER column-level primary key would be a rowid alias on SQLite
+  (t) => [primaryKey({ columns: [t.userId] }), index("user_presence_realm_update_idx").on(t.realmId, t.lastUpdateId)],
 );
 
-export const userStatus = table("user_status", {
-  userId: int("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+export const userStatus = table(
+  "user_status",
+  {
+  userId: int("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
   realmId: int("realm_id").notNull().references(() => realms.id, { onDelete: "cascade" }),
   away: bool("away").notNull().default(false),
   statusText: str("status_text").notNull().default(""),
@@ -33,7 +36,9 @@ export const userStatus = table("user_status", {
   emojiCode: str("emoji_code").notNull().default(""),
   reactionType: str("reaction_type").notNull().default("unicode_emoji"),
   updatedAt: ts("updated_at").notNull(),
-});
+  },
+  (t) => [primaryKey({ columns: [t.userId] })],
+);
 
 export const userGroups = table(
   "user_groups",
