@@ -3,9 +3,11 @@ import type { StateProvider } from "./types.ts";
 import { presenceState } from "./presence.ts";
 import { typingState } from "./typing.ts";
 import { userGroupsState } from "./user-groups.ts";
+import { personalState } from "./personal.ts";
 
 export const stateProviders: StateProvider[] = [
   presenceState,
   typingState,
   userGroupsState,
+  personalState,
 ];

@@ -5,6 +5,7 @@ import { registerUserRoutes } from "./users.ts";
 import { registerPresenceRoutes } from "./presence.ts";
 import { registerTypingRoutes } from "./typing.ts";
 import { registerUserGroupRoutes } from "./user-groups.ts";
+import { registerPersonalRoutes } from "./personal.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
@@ -12,4 +13,5 @@ export function registerApiRoutes(r: ApiRouter) {
   registerPresenceRoutes(r);
   registerTypingRoutes(r);
   registerUserGroupRoutes(r);
+  registerPersonalRoutes(r);
 }
