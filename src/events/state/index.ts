@@ -4,10 +4,12 @@ import { presenceState } from "./presence.ts";
 import { typingState } from "./typing.ts";
 import { userGroupsState } from "./user-groups.ts";
 import { personalState } from "./personal.ts";
+import { realmExtrasState } from "./realm-extras.ts";
 
 export const stateProviders: StateProvider[] = [
   presenceState,
   typingState,
   userGroupsState,
   personalState,
+  realmExtrasState,
 ];

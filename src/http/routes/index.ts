@@ -6,6 +6,7 @@ import { registerPresenceRoutes } from "./presence.ts";
 import { registerTypingRoutes } from "./typing.ts";
 import { registerUserGroupRoutes } from "./user-groups.ts";
 import { registerPersonalRoutes } from "./personal.ts";
+import { registerRealmExtrasRoutes } from "./realm-extras.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
@@ -14,4 +15,5 @@ export function registerApiRoutes(r: ApiRouter) {
   registerTypingRoutes(r);
   registerUserGroupRoutes(r);
   registerPersonalRoutes(r);
+  registerRealmExtrasRoutes(r);
 }
