@@ -95,6 +95,7 @@ forEachDialect("personal satellites", (t) => {
     const ev = await captureEvents(t, () => t.api("DELETE", `/drafts/${id1}`, { as: a }));
     expect(ev.forUser(a.id)).toEqual([{ type: "drafts", op: "remove", draft_id: id1 }]);
     expect(ev.forUser(b.id)).toEqual([]);
+    await verifyAction(t, a, () => t.api("DELETE", `/drafts/${id2}`, { as: a }));
     const bad = await t.api("POST", "/drafts", { as: a, params: { drafts: [{ type: "stream", to: [1, 2], topic: "x", content: "y" }] } });
     expect(bad.body.result).toBe("error");
     const badUser = await t.api("POST", "/drafts", { as: a, params: { drafts: [{ type: "private", to: [999999], topic: "", content: "y" }] } });

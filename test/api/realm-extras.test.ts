@@ -11,11 +11,11 @@ import { linkifiersForRealm } from "../../src/actions/linkifiers.ts";
 import { validateLinkifier } from "../../src/domain/linkifier-pattern.ts";
 
 // A 1x1 PNG.
-const PNG = Uint8Array.from(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64"));
-const GIF = Uint8Array.from(Buffer.from("R0lGODlhAQABAAAAACw=", "base64"));
+const PNG: Uint8Array<ArrayBuffer> = Uint8Array.from(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64"));
+const GIF: Uint8Array<ArrayBuffer> = Uint8Array.from(Buffer.from("R0lGODlhAQABAAAAACw=", "base64"));
 
 forEachDialect("realm emoji and linkifiers", (t) => {
-  const upload = (as: { email: string; apiKey: string }, name: string, file: Uint8Array | string, extra: Record<string, unknown> = {}) =>
+  const upload = (as: { email: string; apiKey: string }, name: string, file: Uint8Array<ArrayBuffer> | string, extra: Record<string, unknown> = {}) =>
     t.api("POST", `/realm/emoji/${name}`, { as, multipart: true, params: { f: new File([file], "emoji.png"), ...extra } });
 
   test("upload: stored under uploads/emoji, listed, announced to the realm only", async () => {
