@@ -44,6 +44,41 @@ interface RealmPresence {
   entries: Map<number, Entry>;
   /** the realm's presence sequence (presence_last_update_id) */
   seq: number;
+  /**
+   * The change log in sequence order: (updateId, userId) pairs, appended on every change.
+   * An incremental fetch (last_update_id=N, what every client sends each minute) binary-
+   * searches it and reads only the tail instead of scanning the whole realm. Pairs whose
+   * user changed again later are stale and skipped; the log is compacted when it doubles.
+   */
+  logIds: number[];
+  logUsers: number[];
+}
+
+function logChange(rp: RealmPresence, e: Entry) {
+  rp.logIds.push(e.updateId);
+  rp.logUsers.push(e.userId);
+  if (rp.logIds.length > 2 * rp.entries.size + 64) {
+    const live = [...rp.entries.values()].sort((a, b) => a.updateId - b.updateId);
+    rp.logIds = live.map((x) => x.updateId);
+    rp.logUsers = live.map((x) => x.userId);
+  }
+}
+
+/** Entries changed after `after`, from the log (each user once, at their latest change). */
+function changedSince(rp: RealmPresence, after: number): Entry[] {
+  let lo = 0;
+  let hi = rp.logIds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rp.logIds[mid]! <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Entry[] = [];
+  for (let i = lo; i < rp.logIds.length; i++) {
+    const e = rp.entries.get(rp.logUsers[i]!);
+    if (e && e.updateId === rp.logIds[i]) out.push(e);
+  }
+  return out;
 }
 
 const isVisible = (u: { isActive: boolean; settings: Record<string, unknown> | null }) =>
@@ -71,7 +106,7 @@ export class PresenceTracker {
     if (!p) {
       p = (async () => {
         const rows = await realmPresenceRows(this.deps.store, realmId);
-        const rp: RealmPresence = { entries: new Map(), seq: 0 };
+        const rp: RealmPresence = { entries: new Map(), seq: 0, logIds: [], logUsers: [] };
         for (const r of rows) {
           rp.entries.set(r.userId, {
             userId: r.userId,
@@ -81,6 +116,10 @@ export class PresenceTracker {
             visible: isVisible(r),
           });
           if (r.lastUpdateId > rp.seq) rp.seq = r.lastUpdateId;
+        }
+        for (const e of [...rp.entries.values()].sort((a, b) => a.updateId - b.updateId)) {
+          rp.logIds.push(e.updateId);
+          rp.logUsers.push(e.userId);
         }
         // An update may have raced the load; never replace a realm already in memory.
         const raced = this.realms.get(realmId);
@@ -256,6 +295,7 @@ export async function updatePresence(
   }
   if (!changed) return { changed: false, notified: false };
   e.updateId = ++rp.seq;
+  logChange(rp, e);
   tracker.markDirty(realm.id, e);
   const notify = (created || becameOnline || becameActive) && visible && !presenceDisabled(realm);
   if (!notify) return { changed: true, notified: false };
@@ -313,8 +353,9 @@ export async function realmPresence(deps: ActionDeps, realm: RealmRow, q: Presen
   // history_limit_days only bounds an initial fetch (Zulip ignores it once the client has data).
   const days = lastUpdateId > 0 ? null : (q.historyLimitDays ?? PRESENCE.defaultHistoryDays);
   const since = days === null ? -Infinity : Math.floor(nowMs / 1000) - days * 86400;
+  const candidates = lastUpdateId > 0 ? changedSince(rp, lastUpdateId) : rp.entries.values();
   const picked: Entry[] = [];
-  for (const e of rp.entries.values()) {
+  for (const e of candidates) {
     if (e.visible && e.updateId > lastUpdateId && e.lastConnected >= since) picked.push(e);
   }
   if (q.slim) {

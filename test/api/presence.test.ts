@@ -54,6 +54,28 @@ forEachDialect(
       expect(some.body.presence_last_update_id).toBeGreaterThan(since);
     });
 
+    test("incremental fetches read the change log: right users, each once, log stays bounded", async () => {
+      const us = [];
+      for (let i = 0; i < 30; i++) us.push(await t.user());
+      const watcher = await t.user();
+      const start = (await ping(watcher, { last_update_id: -1 })).body.presence_last_update_id;
+      for (let round = 0; round < 8; round++) {
+        advance(60);
+        for (const u of us.slice(0, 20)) await ping(u);
+      }
+      const r = await ping(watcher, { last_update_id: start });
+      const ids = Object.keys(r.body.presences).map(Number).sort((a, b) => a - b);
+      // the 20 pingers, plus the watcher whose own ping advanced the sequence
+      expect(ids).toEqual([...us.slice(0, 20).map((u) => u.id), watcher.id].sort((a, b) => a - b));
+      const rp = presenceTracker(t.deps).loaded(t.realm.id)!;
+      expect(rp.logIds.length).toBeLessThanOrEqual(2 * rp.entries.size + 64);
+      expect(rp.logIds).toEqual([...rp.logIds].sort((a, b) => a - b));
+      const mid = rp.seq - 5;
+      const tail = await ping(watcher, { last_update_id: mid });
+      const expected = [...rp.entries.values()].filter((e) => e.updateId > mid && e.visible).map((e) => String(e.userId)).sort();
+      expect(Object.keys(tail.body.presences).sort()).toEqual(expected);
+    });
+
     test("ping_only answers without data; bad status is REQUEST_VARIABLE_INVALID", async () => {
       const a = await t.user();
       const r = await ping(a, { ping_only: true, new_user_input: true });
