@@ -7,6 +7,7 @@ import type { UserRow } from "../db/repo/users.ts";
 import { activeUserIdsInRealm } from "../db/repo/users.ts";
 import { saveUserStatus, userStatusRow, userStatusRows, type UserStatusRow } from "../db/repo/personal.ts";
 import { errors } from "../domain/errors.ts";
+import { isAdminRole } from "../domain/roles.ts";
 
 export const MAX_STATUS_TEXT = 60;
 const REACTION_TYPES = ["unicode_emoji", "realm_emoji", "zulip_extra_emoji"];
@@ -61,6 +62,12 @@ export async function updateUserStatus(deps: ActionDeps, realm: RealmRow, user: 
     await saveUserStatus(tx, row);
     tx.notify(event as { type: string }, await activeUserIdsInRealm(tx, realm.id), realm.id);
   });
+}
+
+/** POST /users/{id}/status: administrators may set (or clear) another user's status. */
+export async function updateOtherUserStatus(deps: ActionDeps, realm: RealmRow, actor: UserRow, target: UserRow, input: Omit<StatusInput, "away">) {
+  if (!isAdminRole(actor.role)) throw errors.badRequest("Insufficient permission");
+  await updateUserStatus(deps, realm, target, input);
 }
 
 export async function userStatusOf(deps: ActionDeps, userId: number) {

@@ -30,6 +30,12 @@ forEachDialect("personal satellites", (t) => {
     expect(none.body.msg).toBe("Client did not pass any new values.");
     const long = await t.api("POST", "/users/me/status", { as: a, params: { status_text: "x".repeat(61) } });
     expect(long.body.result).toBe("error");
+    // administrators may set someone else's status; members may not
+    const admin = await t.user({ role: 200 });
+    expect((await t.api("POST", `/users/${b.id}/status`, { as: a, params: { status_text: "hacked" } })).body.msg).toBe("Insufficient permission");
+    const set = await captureEvents(t, () => t.api("POST", `/users/${b.id}/status`, { as: admin, params: { status_text: "on leave" } }));
+    expect(set.forUser(a.id)).toEqual([{ type: "user_status", user_id: b.id, status_text: "on leave" }]);
+    expect((await t.api("GET", `/users/${b.id}/status`, { as: a })).body.status).toEqual({ status_text: "on leave" });
     const foreign = await t.api("GET", `/users/${outsider.id}/status`, { as: a });
     expect(foreign.body.msg).toBe("No such user");
   });

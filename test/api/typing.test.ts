@@ -89,6 +89,8 @@ forEachDialect("typing", (t) => {
     expect([missing.body.code, missing.body.msg]).toEqual(["BAD_REQUEST", "Missing channel ID"]);
     const noTopic = await t.api("POST", "/typing", { as: a, params: { op: "start", type: "stream", stream_id: 1 } });
     expect(noTopic.body.msg).toBe("Missing topic");
+    const legacy = await t.api("POST", "/typing", { as: a, params: { op: "start", type: "stream", to: [98], topic: "x" } });
+    expect(legacy.body.msg).toBe("Invalid channel ID");
     const none = await t.api("POST", "/typing", { as: a, params: { op: "start", type: "channel", stream_id: 99, topic: "x" } });
     expect([none.body.code, none.body.msg]).toEqual(["BAD_REQUEST", "Invalid channel ID"]);
   });

@@ -3,7 +3,7 @@ import type { ApiRouter } from "../router.ts";
 import type { AuthedCtx } from "../context.ts";
 import { check } from "../params.ts";
 import { errors } from "../../domain/errors.ts";
-import { updateUserStatus, userStatusOf } from "../../actions/user-status.ts";
+import { updateOtherUserStatus, updateUserStatus, userStatusOf } from "../../actions/user-status.ts";
 import { muteUser, unmuteUser } from "../../actions/muted-users.ts";
 import { addAlertWords, alertWordsOf, removeAlertWords } from "../../actions/alert-words.ts";
 import { createDrafts, deleteDraft, editDraft, listDrafts } from "../../actions/drafts.ts";
@@ -21,6 +21,17 @@ export function registerPersonalRoutes(r: ApiRouter) {
     const p = ctx.params;
     await updateUserStatus(ctx.deps, ctx.realm, ctx.user, {
       away: p.bool("away", null) ?? undefined,
+      statusText: p.str("status_text", { optional: true }),
+      emojiName: p.str("emoji_name", { optional: true }),
+      emojiCode: p.str("emoji_code", { optional: true }),
+      reactionType: p.str("reaction_type", { optional: true }),
+    });
+    return {};
+  });
+  r.post("/users/:user_id/status", async (ctx: AuthedCtx) => {
+    const p = ctx.params;
+    const target = await userInRealm(ctx.deps, ctx.realm.id, pathInt(ctx, "user_id", "No such user"));
+    await updateOtherUserStatus(ctx.deps, ctx.realm, ctx.user, target, {
       statusText: p.str("status_text", { optional: true }),
       emojiName: p.str("emoji_name", { optional: true }),
       emojiCode: p.str("emoji_code", { optional: true }),

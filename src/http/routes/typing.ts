@@ -32,7 +32,12 @@ export function registerTypingRoutes(r: ApiRouter) {
     if (type === "direct" || type === "private") {
       await sendTyping(ctx.deps, ctx.realm, ctx.user, op, { type: "direct", to: readTo(ctx) });
     } else if (type === "stream" || type === "channel") {
-      const streamId = ctx.params.json("stream_id", check.int, { optional: true });
+      let streamId = ctx.params.json("stream_id", check.int, { optional: true });
+      // Before FL 215 the channel id came as `to: [stream_id]`.
+      if (streamId === undefined && ctx.params.has("to")) {
+        const to = readTo(ctx);
+        if (to.length === 1 && typeof to[0] === "number") streamId = to[0];
+      }
       const topic = ctx.params.str("topic", { optional: true });
       await sendTyping(ctx.deps, ctx.realm, ctx.user, op, { type: "stream", streamId, topic });
     } else throw errors.invalid("type", "Invalid type");
