@@ -121,9 +121,8 @@ export class PresenceTracker {
           rp.logIds.push(e.updateId);
           rp.logUsers.push(e.userId);
         }
-        // An update may have raced the load; never replace a realm already in memory.
-        const raced = this.realms.get(realmId);
-        if (raced) return raced;
+        // Concurrent first requests share this one load (see `loading`), so nothing else
+        // can have put the realm in memory meanwhile.
         this.realms.set(realmId, rp);
         this.loading.delete(realmId);
         return rp;
