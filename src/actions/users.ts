@@ -16,6 +16,7 @@ import { newApiKey } from "../lib/random.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { audit, AuditEvent } from "./audit.ts";
 import { botDict, personForViewers, userObject } from "./user-objects.ts";
+import { addUserToSystemGroups } from "./user-groups.ts";
 
 export interface CreateUserInput {
   realmId: number;
@@ -103,6 +104,7 @@ export async function createUser(deps: ActionDeps, input: CreateUserInput): Prom
     });
     await notifyPerson(deps, tx, user, "add");
     if (user.isBot) tx.notify({ type: "realm_bot", op: "add", bot: botDict(deps, user) }, await botAudience(tx, user), realm.id);
+    await addUserToSystemGroups(tx, user); // satellites: membership of the role's system group
     return user;
   });
 }

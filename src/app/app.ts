@@ -18,6 +18,7 @@ import { authenticateSession } from "../http/session.ts";
 import { createRateLimits } from "../auth/ratelimit.ts";
 import { rateLimitHooks } from "../http/ratelimit.ts";
 import { mountWebAuth } from "../http/web-auth.ts";
+import { stopPresence } from "../actions/presence.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -141,5 +142,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await store.close();
     },
   };
+  // In-memory presence is written lazily; the last batch goes out before the store closes.
+  app.onStop(() => stopPresence(deps));
   return app;
 }

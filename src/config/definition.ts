@@ -163,6 +163,10 @@ export const settings = {
     env: "HEARTH_BACKUP_RETENTION", file: "backup_retention", kind: "int", default: 7, min: 1, max: 10000,
     doc: "How many scheduled backups to keep; older ones are deleted after a successful backup.",
   }),
+  presenceFlushSeconds: def({
+    env: "HEARTH_PRESENCE_FLUSH_SECONDS", file: "presence_flush_seconds", kind: "int", default: 5, min: 1, max: 300,
+    doc: "Presence is kept in memory and written to the database in batches this often (and at shutdown). A crash loses at most this much presence history.",
+  }),
 } as const;
 
 export type Settings = typeof settings;
