@@ -11,6 +11,11 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
+// --- real-time events
+import { EventSystem, type EventStats } from "../events/system.ts";
+import { ClusterLink } from "../events/cluster.ts";
+import { recordServerVersion, restartEvent } from "../events/restart.ts";
+import { webSocketHandler, webSocketRoute } from "../http/ws.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -29,6 +34,10 @@ export interface App {
   deps: HttpDeps;
   http: HttpApp;
   server: Server<unknown> | null;
+  /** event queues: counters for metrics via app.events.stats() */
+  events: EventSystem & { stats(): EventStats };
+  /** the Postgres LISTEN/NOTIFY link between nodes (null on SQLite) */
+  cluster: ClusterLink | null;
   /** listen on config.host:config.port */
   start(): Promise<Server<unknown>>;
   /** stop accepting, drain, run shutdown hooks, close the database */
@@ -77,16 +86,45 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
   };
   const httpOptions: HttpOptions = { hooks: {}, raw: [] };
+
+  // --- real-time events: queues, /ws, the cross-node link, restart events
+  const events = new EventSystem({
+    heartbeatMs: config.eventHeartbeatSeconds * 1000,
+    idleMs: config.eventQueueIdleSeconds * 1000,
+    maxQueueBytes: config.eventQueueMaxBytes,
+    log,
+  });
+  events.start(bus);
+  deps.events = events;
+  httpOptions.raw!.push(webSocketRoute(deps));
+  const websocket = webSocketHandler(deps);
+  const cluster = store.pubsub ? new ClusterLink(store as Store & { pubsub: NonNullable<Store["pubsub"]> }, bus, events, log) : null;
+  let previousVersion: Awaited<ReturnType<typeof recordServerVersion>> = null;
+  try {
+    await cluster?.start();
+    previousVersion = await recordServerVersion(deps);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  if (previousVersion) {
+    log.info("server version changed: sending restart events", { from: previousVersion.hearth_version });
+    cluster?.restart(restartEvent());
+  }
+  // --- end real-time events
+
   const http = createHttpApp(deps, httpOptions);
 
   const app: App = {
     config, store, bus, log, deps, http,
+    events, cluster,
     server: null,
     async start() {
       const server = Bun.serve({
         hostname: config.host,
         port: config.port,
         fetch: http.fetch,
+        websocket,
         // Zulip's own upload limit is enforced per route; this only bounds abuse.
         maxRequestBodySize: 1024 * 1024 * 1024,
         idleTimeout: 120,
@@ -105,6 +143,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         app.server = null;
         // Stop accepting; let in-flight requests finish within the grace period.
         const drained = server.stop(false);
+        // Held long-polls would keep the drain waiting until their heartbeat.
+        events.stop();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const timeout = new Promise<void>((res) => (timer = setTimeout(res, graceMs)));
         for (const fn of stopHooks.splice(0).reverse()) {
@@ -118,8 +158,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         clearTimeout(timer);
         await server.stop(true);
       } else {
+        events.stop();
         for (const fn of stopHooks.splice(0).reverse()) await fn();
       }
+      await cluster?.stop();
       await store.close();
     },
   };

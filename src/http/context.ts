@@ -3,6 +3,7 @@ import type { Params } from "./params.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import type { ActionDeps } from "../actions/deps.ts";
+import type { EventSystem } from "../events/system.ts";
 
 /** How a route authenticates: a user (Basic on /api/v1, session on /json), optionally, or not at all. */
 export type AuthMode = "user" | "optional" | "none";
@@ -16,6 +17,8 @@ export interface Authenticators {
 
 export interface HttpDeps extends ActionDeps {
   auth: Authenticators;
+  /** event queues (src/events/system.ts); set by app/app.ts */
+  events?: EventSystem;
   /** true when the database answers and no migration is pending */
   ready(): Promise<{ ok: boolean; detail: Record<string, unknown> }>;
 }

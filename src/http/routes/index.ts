@@ -2,8 +2,10 @@
 import type { ApiRouter } from "../router.ts";
 import { registerServerRoutes } from "./server.ts";
 import { registerUserRoutes } from "./users.ts";
+import { registerEventRoutes } from "./events.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
   registerUserRoutes(r);
+  registerEventRoutes(r);
 }
