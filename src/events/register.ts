@@ -6,8 +6,8 @@
 // the snapshot's view of the database is fixed, so nothing published in between is
 // lost; once the snapshot says which commits it saw, the queue drops those events.
 import type { ActionDeps } from "../actions/deps.ts";
-import type { RealmRow } from "../db/repo/realms.ts";
-import type { UserRow } from "../db/repo/users.ts";
+import { realmById, type RealmRow } from "../db/repo/realms.ts";
+import { userById, type UserRow } from "../db/repo/users.ts";
 import type { Store } from "../db/types.ts";
 import { readSnapshot } from "../db/snapshot.ts";
 import { fetchInitialState } from "./state/fetch.ts";
@@ -34,10 +34,12 @@ export async function registerQueue(
 ): Promise<RegisterResult> {
   const queue = deps.events.createQueue(user.id, realm.id, options, opts.idleQueueTimeoutSeconds);
   try {
-    const { result: state, visible } = await readSnapshot(deps.store, (q) => {
+    const { result: state, visible } = await readSnapshot(deps.store, async (q) => {
       // Providers read through ctx.deps.store; point it at the snapshot's view.
       const store = { ...deps.store, db: q.db } as Store;
-      return fetchInitialState({ deps: { ...deps, store }, realm, user, options });
+      // The realm and user rows the providers see must come from the same view.
+      const [r, u] = await Promise.all([realmById(q, realm.id), userById(q, user.id)]);
+      return fetchInitialState({ deps: { ...deps, store }, realm: r ?? realm, user: u ?? user, options });
     });
     deps.events.snapshotTaken(queue, visible);
     return { queue_id: queue.id, last_event_id: queue.createdAtId, ...versionKeys(), ...state };

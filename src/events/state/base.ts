@@ -141,7 +141,7 @@ async function usersFor(ctx: StateContext, active: boolean) {
   const rows = (await usersInRealm(ctx.deps.store, ctx.realm.id)).filter((u) => u.isActive === active);
   return Promise.all(
     rows.map(async (u) => {
-      const { is_active: _a, ...o } = await userObject(ctx.deps, u, { forUser: ctx.user, clientGravatar: ctx.options.clientGravatar });
+      const { is_active: _a, max_message_id: _m, ...o } = await userObject(ctx.deps, u, { forUser: ctx.user, clientGravatar: ctx.options.clientGravatar });
       return o;
     }),
   );
