@@ -81,13 +81,14 @@ export function webSocketRoute(deps: HttpDeps) {
 
 export function webSocketHandler(deps: HttpDeps): WebSocketHandler<WsData> {
   const events = () => eventDeps(deps).events;
-  const attach = (ws: ServerWebSocket<WsData>, queueId: string, lastEventId: number | undefined) => {
+  // The reply goes out before the replayed events, so a client can rely on the order.
+  const attach = (ws: ServerWebSocket<WsData>, queueId: string, lastEventId: number | undefined, replyTo: Record<string, unknown>) => {
     const q = events().get(queueId, ws.data.userId);
     if (ws.data.queue && ws.data.queue !== q) events().detach(ws.data.queue, ws);
     ws.data.queue = q;
     ws.data.who = null;
+    reply(ws, { ...replyTo, result: "success", msg: "", queue_id: q.id });
     events().attach(q, ws, lastEventId);
-    return q;
   };
   return {
     // Idle connections are kept alive by WebSocket pings, not by heartbeat events.
@@ -100,8 +101,7 @@ export function webSocketHandler(deps: HttpDeps): WebSocketHandler<WsData> {
       if (a) {
         ws.data.attachTo = undefined;
         try {
-          const q = attach(ws, a.queueId, a.lastEventId);
-          reply(ws, { op: "attach", result: "success", msg: "", queue_id: q.id });
+          attach(ws, a.queueId, a.lastEventId, { op: "attach" });
         } catch (e) {
           reply(ws, errorReply("attach", undefined, e));
           ws.close(4000, "BAD_EVENT_QUEUE_ID");
@@ -128,8 +128,7 @@ export function webSocketHandler(deps: HttpDeps): WebSocketHandler<WsData> {
           case "attach": {
             if (typeof rest.queue_id !== "string") throw errors.missing("queue_id");
             const last = rest.last_event_id === undefined ? undefined : Number(rest.last_event_id);
-            const q = attach(ws, rest.queue_id, last);
-            reply(ws, { op, ...(req === undefined ? {} : { req }), result: "success", msg: "", queue_id: q.id });
+            attach(ws, rest.queue_id, last, { op, ...(req === undefined ? {} : { req }) });
             return;
           }
           case "register": {
@@ -141,8 +140,7 @@ export function webSocketHandler(deps: HttpDeps): WebSocketHandler<WsData> {
               events().delete(state.queue_id, ws.data.userId);
               return;
             }
-            reply(ws, { op, ...(req === undefined ? {} : { req }), result: "success", msg: "", ...state });
-            attach(ws, state.queue_id, state.last_event_id);
+            attach(ws, state.queue_id, state.last_event_id, { op, ...(req === undefined ? {} : { req }), ...state });
             return;
           }
           default:
