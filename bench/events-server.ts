@@ -30,7 +30,7 @@ out({ ready: true, port: server.port, users });
 const ids = users.map((u) => u.id);
 
 let buf = "";
-for await (const chunk of Bun.stdin.stream()) {
+for await (const chunk of Bun.stdin.stream() as unknown as AsyncIterable<Uint8Array>) {
   buf += new TextDecoder().decode(chunk);
   let i: number;
   while ((i = buf.indexOf("\n")) >= 0) {

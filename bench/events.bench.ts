@@ -32,7 +32,7 @@ class ServerProc {
     s.proc = Bun.spawn([process.execPath, join(import.meta.dir, "events-server.ts"), String(users)], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
     (async () => {
       let buf = "";
-      for await (const c of s.proc.stdout as ReadableStream<Uint8Array>) {
+      for await (const c of s.proc.stdout as unknown as AsyncIterable<Uint8Array>) {
         buf += new TextDecoder().decode(c);
         let i: number;
         while ((i = buf.indexOf("\n")) >= 0) {

@@ -20,7 +20,7 @@ class Node {
   constructor(readonly proc: ReturnType<typeof Bun.spawn>) {
     (async () => {
       let buf = "";
-      for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
+      for await (const chunk of proc.stdout as unknown as AsyncIterable<Uint8Array>) {
         buf += new TextDecoder().decode(chunk);
         let i: number;
         while ((i = buf.indexOf("\n")) >= 0) {

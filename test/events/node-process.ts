@@ -21,7 +21,7 @@ app.bus.onInvalidate("user", (ids) => out({ invalidated: "user", ids }));
 out({ ready: true, port: server.port, node: app.cluster?.nodeId });
 
 let buf = "";
-for await (const chunk of Bun.stdin.stream()) {
+for await (const chunk of Bun.stdin.stream() as unknown as AsyncIterable<Uint8Array>) {
   buf += new TextDecoder().decode(chunk);
   let i: number;
   while ((i = buf.indexOf("\n")) >= 0) {
