@@ -149,6 +149,19 @@ pgOnly("two nodes on one Postgres database [pg]", () => {
     expect(r.events).toEqual([]);
   });
 
+  test("a node that starts with a new version sends restart events to the queues of the other nodes", async () => {
+    const reg = await api(b, "POST", "/register", user, { event_types: ["restart"], fetch_event_types: [] });
+    const filtered = await api(b, "POST", "/register", user, { event_types: ["realm"], fetch_event_types: [] });
+    await a.run({ cmd: "restart", featureLevel: 999 });
+    await Bun.sleep(200);
+    const r = await api(b, "GET", "/events", user, { queue_id: reg.queue_id, last_event_id: reg.last_event_id, dont_block: true });
+    expect(r.events).toHaveLength(1);
+    expect(r.events[0]).toMatchObject({ type: "restart", zulip_feature_level: 999 });
+    validateEvent(r.events[0]);
+    const f = await api(b, "GET", "/events", user, { queue_id: filtered.queue_id, last_event_id: filtered.last_event_id, dont_block: true });
+    expect(f.events).toEqual([]);
+  });
+
   test("cache invalidations reach every node", async () => {
     await a.run({ cmd: "invalidate", ids: [7, 8] });
     const hit = await b.until((l) => l.invalidated === "user");

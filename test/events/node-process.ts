@@ -5,6 +5,7 @@ import { createApp } from "../../src/app/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { emit, renameRealm } from "./helpers.ts";
+import { currentVersion, restartEvent } from "../../src/events/restart.ts";
 
 const config = loadConfig({
   env: {},
@@ -31,6 +32,8 @@ for await (const chunk of Bun.stdin.stream() as unknown as AsyncIterable<Uint8Ar
     if (cmd.cmd === "rename") await renameRealm(app.deps, cmd.realmId, cmd.name);
     else if (cmd.cmd === "emit") await emit(app.deps, cmd.envelope);
     else if (cmd.cmd === "invalidate") app.bus.invalidate("user", cmd.ids);
+    // what a node started with a new version does (createApp → recordServerVersion)
+    else if (cmd.cmd === "restart") app.cluster?.restart(restartEvent({ ...currentVersion(), zulip_feature_level: cmd.featureLevel }));
     else if (cmd.cmd === "stop") {
       await app.stop({ graceMs: 500 });
       out({ done: cmd.seq });
