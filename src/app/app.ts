@@ -19,6 +19,11 @@ import { createRateLimits } from "../auth/ratelimit.ts";
 import { rateLimitHooks } from "../http/ratelimit.ts";
 import { mountWebAuth } from "../http/web-auth.ts";
 import { stopPresence } from "../actions/presence.ts";
+// --- real-time events
+import { EventSystem, type EventStats } from "../events/system.ts";
+import { ClusterLink } from "../events/cluster.ts";
+import { recordServerVersion, restartEvent } from "../events/restart.ts";
+import { webSocketHandler, webSocketRoute } from "../http/ws.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -39,6 +44,10 @@ export interface App {
   /** metrics (registerCollector), heartbeat checks (health.register), error reports (errorReports.setSender) */
   ops: Ops;
   server: Server<unknown> | null;
+  /** event queues: counters for metrics via app.events.stats() */
+  events: EventSystem & { stats(): EventStats };
+  /** the Postgres LISTEN/NOTIFY link between nodes (null on SQLite) */
+  cluster: ClusterLink | null;
   /** listen on config.host:config.port */
   start(): Promise<Server<unknown>>;
   /** stop accepting, drain, run shutdown hooks, close the database */
@@ -95,16 +104,44 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     raw: [...ops.http.raw, mountWebAuth],
     onRequest: ops.http.onRequest,
   };
+  // --- real-time events: queues, /ws, the cross-node link, restart events
+  const events = new EventSystem({
+    heartbeatMs: config.eventHeartbeatSeconds * 1000,
+    idleMs: config.eventQueueIdleSeconds * 1000,
+    maxQueueBytes: config.eventQueueMaxBytes,
+    log,
+  });
+  events.start(bus);
+  deps.events = events;
+  httpOptions.raw!.push(webSocketRoute(deps));
+  const websocket = webSocketHandler(deps);
+  const cluster = store.pubsub ? new ClusterLink(store as Store & { pubsub: NonNullable<Store["pubsub"]> }, bus, events, log) : null;
+  let previousVersion: Awaited<ReturnType<typeof recordServerVersion>> = null;
+  try {
+    await cluster?.start();
+    previousVersion = await recordServerVersion(deps);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  if (previousVersion) {
+    log.info("server version changed: sending restart events", { from: previousVersion.hearth_version });
+    cluster?.restart(restartEvent());
+  }
+  // --- end real-time events
+
   const http = createHttpApp(deps, httpOptions);
 
   const app: App = {
     config, store, bus, log, deps, http, ops,
+    events, cluster,
     server: null,
     async start() {
       const server = Bun.serve({
         hostname: config.host,
         port: config.port,
         fetch: http.fetch,
+        websocket,
         // Zulip's own upload limit is enforced per route; this only bounds abuse.
         maxRequestBodySize: 1024 * 1024 * 1024,
         idleTimeout: 120,
@@ -123,6 +160,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         app.server = null;
         // Stop accepting; let in-flight requests finish within the grace period.
         const drained = server.stop(false);
+        // Held long-polls would keep the drain waiting until their heartbeat.
+        events.stop();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const timeout = new Promise<void>((res) => (timer = setTimeout(res, graceMs)));
         for (const fn of stopHooks.splice(0).reverse()) {
@@ -136,9 +175,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         clearTimeout(timer);
         await server.stop(true);
       } else {
+        events.stop();
         for (const fn of stopHooks.splice(0).reverse()) await fn();
       }
       ops.stop();
+      await cluster?.stop();
       await store.close();
     },
   };

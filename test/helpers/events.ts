@@ -61,8 +61,8 @@ export async function verifyAction<T>(
     if (!applyEvent(state, e, ctx)) throw new Error(`no state provider applies event ${e.type}/${String(e.op ?? "")}`);
   }
   const after = await fetchInitialState(ctx);
-  // server_timestamp is the time of each fetch (as in Zulip), not state carried by events.
-  if ("server_timestamp" in after && "server_timestamp" in state) state.server_timestamp = after.server_timestamp;
+  // The clock moves between the two snapshots; Zulip's verify_action ignores it too.
+  for (const s of [state, after]) delete s.server_timestamp;
   expect(state).toEqual(after);
   return { result, events };
 }

@@ -11,6 +11,7 @@ import { registerTypingRoutes } from "./typing.ts";
 import { registerUserGroupRoutes } from "./user-groups.ts";
 import { registerPersonalRoutes } from "./personal.ts";
 import { registerRealmExtrasRoutes } from "./realm-extras.ts";
+import { registerEventRoutes } from "./events.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
@@ -24,4 +25,5 @@ export function registerApiRoutes(r: ApiRouter) {
   registerUserGroupRoutes(r);
   registerPersonalRoutes(r);
   registerRealmExtrasRoutes(r);
+  registerEventRoutes(r);
 }

@@ -2,3 +2,4 @@
 export * from "./core.ts";
 export * from "./users.ts";
 export * from "./satellites.ts";
+export * from "./events.ts";
