@@ -7,6 +7,8 @@ import { versionCommand, configCommand } from "./commands/info.ts";
 import { realmCreateCommand } from "./commands/realm.ts";
 import { userCreateCommand } from "./commands/user.ts";
 import { healthcheckCommand } from "./commands/healthcheck.ts";
+import { checkCommand } from "./commands/check.ts";
+import { backupCommand, backupVerifyCommand, restoreCommand } from "./commands/backup.ts";
 import {
   auditListCommand, realmDeactivateCommand, userDeactivateCommand, userListCommand, userReactivateCommand,
   userResetPasswordCommand, userSetCanForgeSenderCommand, userSetRoleCommand,
@@ -37,6 +39,10 @@ export const commands: Command[] = [
   realmCreateCommand,
   userCreateCommand,
   healthcheckCommand,
+  backupCommand,
+  backupVerifyCommand,
+  restoreCommand,
+  checkCommand,
   userDeactivateCommand,
   userReactivateCommand,
   userSetRoleCommand,

@@ -7,6 +7,12 @@ import { registerBotRoutes } from "./bots.ts";
 import { registerRealmRoutes } from "./realm.ts";
 import { registerInviteRoutes } from "./invites.ts";
 import { registerUploadRoutes } from "./uploads.ts";
+import { registerPresenceRoutes } from "./presence.ts";
+import { registerTypingRoutes } from "./typing.ts";
+import { registerUserGroupRoutes } from "./user-groups.ts";
+import { registerPersonalRoutes } from "./personal.ts";
+import { registerRealmExtrasRoutes } from "./realm-extras.ts";
+import { registerEventRoutes } from "./events.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
@@ -16,4 +22,10 @@ export function registerApiRoutes(r: ApiRouter) {
   registerRealmRoutes(r);
   registerInviteRoutes(r);
   registerUploadRoutes(r);
+  registerPresenceRoutes(r);
+  registerTypingRoutes(r);
+  registerUserGroupRoutes(r);
+  registerPersonalRoutes(r);
+  registerRealmExtrasRoutes(r);
+  registerEventRoutes(r);
 }

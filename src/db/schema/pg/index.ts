@@ -2,3 +2,5 @@
 export * from "./core.ts";
 export * from "./users.ts";
 export * from "./uploads.ts";
+export * from "./satellites.ts";
+export * from "./events.ts";
