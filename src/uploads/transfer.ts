@@ -58,11 +58,13 @@ async function md5Of(path: string): Promise<string> {
 }
 
 /** Size, and MD5 when the ETag is one (single-part uploads on AWS, MinIO, s3rver…). */
-async function matches(s3: S3Storage, item: TransferItem, localPath: string, skipChecksum: boolean): Promise<boolean> {
+async function mismatch(s3: S3Storage, item: TransferItem, localPath: string, skipChecksum: boolean): Promise<string | null> {
   const st = await s3.stat(item.bucket, item.key);
-  if (!st || st.size !== item.size) return false;
-  if (skipChecksum || !st.etag || !/^[0-9a-f]{32}$/.test(st.etag)) return true;
-  return st.etag === (await md5Of(localPath));
+  if (!st) return "missing in S3";
+  if (st.size !== item.size) return `size ${st.size} in S3, ${item.size} expected`;
+  if (skipChecksum || !st.etag || !/^[0-9a-f]{32}$/.test(st.etag)) return null;
+  const md5 = await md5Of(localPath);
+  return st.etag === md5 ? null : `MD5 ${st.etag} in S3, ${md5} locally`;
 }
 
 export async function transferToS3(
@@ -84,11 +86,12 @@ export async function transferToS3(
       try {
         const path = local.localPath(item.bucket, item.key);
         if (!existsSync(path)) throw new Error(`missing locally: ${path}`);
-        if (await matches(s3, item, path, cfg.s3SkipChecksum)) {
+        if (!(await mismatch(s3, item, path, cfg.s3SkipChecksum))) {
           p.skipped++;
         } else {
           await s3.upload(item.bucket, item.key, path, item.meta);
-          if (!(await matches(s3, item, path, cfg.s3SkipChecksum))) throw new Error("verification failed after upload (size or checksum differs)");
+          const bad = await mismatch(s3, item, path, cfg.s3SkipChecksum);
+          if (bad) throw new Error(`verification failed after upload: ${bad}`);
           p.copied++;
           p.bytes += item.size;
         }

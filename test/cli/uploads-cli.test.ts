@@ -72,7 +72,7 @@ forEachDialect("uploads CLI", (t) => {
     const k1 = urls[1]!.slice("/user_uploads/".length);
     await s3c.delete(k0);
     await s3c.write(k1, "FILE NUMBER 1");
-    const repair = JSON.parse((await hearth(["uploads", "transfer-to-s3", "--json"], env, t.db.dataDir)).out);
+    const repair = JSON.parse((await hearth(["uploads", "transfer-to-s3", "--json", "--concurrency", "4"], env, t.db.dataDir)).out);
     expect(repair).toMatchObject({ total: 8, copied: 2, skipped: 6, failed: 0 });
     expect(await s3c.file(k1).text()).toBe("file number 1");
 
