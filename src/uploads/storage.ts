@@ -46,8 +46,6 @@ export function incomingDir(config: Pick<Config, "localUploadsDir" | "dataDir">)
   return join(localUploadsDir(config), ".incoming");
 }
 
-const SMALL_OBJECT_BYTES = 8 * 1024 * 1024;
-
 const LOCAL_SUBDIR: Record<Bucket, string> = { uploads: "files", avatars: "avatars" };
 
 /** Keys come from our database, but a key that escapes its directory is refused anyway. */
@@ -149,11 +147,7 @@ export class S3Storage implements Storage {
   /** Uploads a local file, leaving it in place (transfer-to-s3). */
   async upload(bucket: Bucket, key: string, path: string, meta: ObjectMeta): Promise<void> {
     {
-      // Small files go as bytes: with a Bun.file body, Bun 1.4.5 was seen to PUT an empty
-      // object when overwriting an existing key (caught by transfer-to-s3's verification).
-      const file = Bun.file(path);
-      const body = file.size <= SMALL_OBJECT_BYTES ? await file.bytes() : file;
-      await this.clients[bucket].write(safeKey(key), body, {
+      await this.clients[bucket].write(safeKey(key), Bun.file(path), {
         type: meta.contentType,
         contentDisposition: meta.contentDisposition,
         // Zulip applies the storage class to message uploads only.

@@ -90,7 +90,14 @@ export async function transferToS3(
           p.skipped++;
         } else {
           await s3.upload(item.bucket, item.key, path, item.meta);
-          const bad = await mismatch(s3, item, path, cfg.s3SkipChecksum);
+          // Some S3-compatible stores acknowledge a PUT before the object reads back in full
+          // (s3rver does, on overwrite); give them a moment before calling it a failure.
+          let bad = await mismatch(s3, item, path, cfg.s3SkipChecksum);
+          for (const ms of [50, 250, 1000]) {
+            if (!bad) break;
+            await Bun.sleep(ms);
+            bad = await mismatch(s3, item, path, cfg.s3SkipChecksum);
+          }
           if (bad) throw new Error(`verification failed after upload: ${bad}`);
           p.copied++;
           p.bytes += item.size;
