@@ -53,6 +53,16 @@ function suite(backend: "local" | "s3") {
       expect((await storedKeys(t)).length).toBe(keysBefore);
     };
 
+    test("POST /register carries max_file_upload_size_mib from the setting, and the realm logos (schema-validated)", async () => {
+      const res = await t.api("POST", "/register", { as: alice, params: { fetch_event_types: ["realm", "realm_user"] } });
+      expect(res.status).toBe(200);
+      expect(res.body.max_file_upload_size_mib).toBe(1);
+      expect(res.body.realm_logo_source).toBe("D");
+      expect(res.body.avatar_url).toBe(`/avatar/${alice.id}?v=1`);
+      // No Gravatar unless the server enables it: every avatar URL is ours.
+      expect(JSON.stringify(res.body.realm_users)).not.toContain("gravatar.com");
+    });
+
     test("upload: url/uri/filename, the secret path shape, an attachment event to the uploader only, GET /attachments", async () => {
       const { result: res, forUser } = await captureEvents(t, () => upload(t, alice, "cat picture.png", PNG_1x1, "image/png"));
       expect(res.status).toBe(200);
@@ -302,13 +312,16 @@ function suite(backend: "local" | "s3") {
       } finally {
         cfg.maxFileUploadSizeMib = before;
       }
+      // A 2 MiB file limit but a 1 MiB quota: the quota is what refuses it.
       cfg.realmUploadQuotaMib = 1;
+      cfg.maxFileUploadSizeMib = 2;
       try {
         const big = streamingMultipart({ filename: "q.bin", size: 2 * 1024 * 1024 });
         const res = await rawPost(t, "/user_uploads", alice, big.body, big.contentType);
         expect(res.body).toMatchObject({ result: "error", code: "REALM_UPLOAD_QUOTA" });
       } finally {
         cfg.realmUploadQuotaMib = 0;
+        cfg.maxFileUploadSizeMib = before;
       }
       expect(await attachmentCount(t)).toBe(rows);
       expect(incomingFiles(t)).toEqual([]);
