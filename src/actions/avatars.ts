@@ -15,7 +15,11 @@ import type { FormPart } from "../uploads/multipart.ts";
 import { discard } from "../uploads/receive.ts";
 import { EXTENSION_FOR, IMAGE_TYPES, sniff } from "../uploads/sniff.ts";
 import { randomToken } from "../uploads/names.ts";
-import { storageFor } from "../uploads/storage.ts";
+import { incomingDir, storageFor } from "../uploads/storage.ts";
+import { ImageError, mediumKeyOf, resizeImage, type ImageRole } from "../uploads/images.ts";
+import { mkdirSync } from "node:fs";
+import { unlink } from "node:fs/promises";
+import { join } from "node:path";
 import { receiveSingleFile, dispositionFor } from "./uploads.ts";
 
 const MiB = 1024 * 1024;
@@ -26,42 +30,91 @@ export const DEFAULT_REALM_ICON = "/static/images/logo/hearth-icon.svg";
 export const DEFAULT_REALM_LOGO = "/static/images/logo/hearth-logo.svg";
 
 interface NewImage {
+  role?: ImageRole;
   key: string;
   contentType: string;
   size: number;
   sha256: string;
 }
 
+const storedFields = (i: NewImage) => ({ key: i.key, contentType: i.contentType, size: i.size, sha256: i.sha256 });
+
 const badImage = () => new ApiError("BAD_IMAGE", "Could not decode image; did you upload an image file?");
 
-/** Receives one image (png, jpeg, gif, webp by its bytes) and stores it under a fresh random key. */
-async function receiveImage(deps: ActionDeps, realm: RealmRow, prefix: (fields: Map<string, string>) => string, parts: AsyncIterable<FormPart>, declaredLength?: number) {
+/** Writes bytes to a temp file and moves it to `key` in the avatar bucket. */
+async function putBytes(deps: ActionDeps, key: string, bytes: Uint8Array, contentType: string) {
+  const dir = incomingDir(deps.config);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `${Date.now()}-${randomToken(16)}.img`);
+  await Bun.write(tmp, bytes);
+  try {
+    await storageFor(deps.config).putFile("avatars", key, tmp, { contentType, contentDisposition: dispositionFor(true, key.split("/").pop()!) });
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/**
+ * Receives one image (png, jpeg, gif, webp by its bytes), resizes it for its role (before
+ * any transaction: this is the expensive part) and stores it under a fresh random key.
+ */
+async function receiveImage(
+  deps: ActionDeps,
+  realm: RealmRow,
+  placement: (fields: Map<string, string>) => { prefix: string; role: ImageRole },
+  parts: AsyncIterable<FormPart>,
+  declaredLength?: number,
+): Promise<NewImage> {
   const mib = deps.config.maxAvatarFileSizeMib;
   const { received, fields } = await receiveSingleFile(
     deps, parts, mib * MiB, () => errors.badRequest(`Uploaded file is larger than the allowed limit of ${mib} MiB`), { declaredLength },
   );
-  const type = sniff(received.head);
-  if (!type || !IMAGE_TYPES.has(type)) {
-    await discard(received);
-    throw badImage();
-  }
-  const key = `${realm.id}/${prefix(fields)}/${randomToken(24)}.${EXTENSION_FOR[type]}`;
   try {
-    await storageFor(deps.config).putFile("avatars", key, received.tmpPath, { contentType: type, contentDisposition: dispositionFor(true, key.split("/").pop()!) });
-  } catch (e) {
+    const type = sniff(received.head);
+    if (!type || !IMAGE_TYPES.has(type)) throw badImage();
+    const { prefix, role } = placement(fields);
+    const original = await Bun.file(received.tmpPath).bytes();
+    let resized: Awaited<ReturnType<typeof resizeImage>>;
+    try {
+      resized = await resizeImage(original, type, role);
+    } catch (e) {
+      if (e instanceof ImageError) throw badImage();
+      throw e;
+    }
+    const base = `${realm.id}/${prefix}/${randomToken(24)}`;
+    const main = resized?.main ?? original;
+    const contentType = resized ? "image/png" : type;
+    const key = resized ? `${base}.png` : `${base}.${EXTENSION_FOR[type]}`;
+    const written: string[] = [];
+    try {
+      await putBytes(deps, key, main, contentType);
+      written.push(key);
+      if (resized?.medium) {
+        await putBytes(deps, mediumKeyOf(key)!, resized.medium, "image/png");
+        written.push(mediumKeyOf(key)!);
+      }
+    } catch (e) {
+      for (const k of written) await storageFor(deps.config).delete("avatars", k).catch(() => {});
+      throw e;
+    }
+    return { key, contentType, size: main.byteLength, sha256: new Bun.CryptoHasher("sha256").update(main).digest("hex"), role };
+  } finally {
     await discard(received);
-    throw e;
   }
-  return { key, contentType: type, size: received.size, sha256: received.sha256, fields };
+}
+
+async function deleteImageObjects(deps: ActionDeps, key: string) {
+  const storage = storageFor(deps.config);
+  for (const k of [key, mediumKeyOf(key)]) if (k) await storage.delete("avatars", k);
 }
 
 function deleteObjectLater(deps: ActionDeps, tx: { afterCommit(cb: () => Promise<void>): void }, prev: StoredImageRow | undefined) {
   if (!prev) return;
-  tx.afterCommit(() => storageFor(deps.config).delete("avatars", prev.key).catch((err) => deps.log.error("could not delete replaced image", { err, key: prev.key })));
+  tx.afterCommit(() => deleteImageObjects(deps, prev.key).catch((err) => deps.log.error("could not delete replaced image", { err, key: prev.key })));
 }
 
 async function dropNewObject(deps: ActionDeps, key: string) {
-  await storageFor(deps.config).delete("avatars", key).catch((err) => deps.log.error("could not delete image after a failed change", { err, key }));
+  await deleteImageObjects(deps, key).catch((err) => deps.log.error("could not delete image after a failed change", { err, key }));
 }
 
 function avatarPerson(deps: ActionDeps, u: Pick<UserRow, "id" | "deliveryEmail" | "avatarSource" | "avatarVersion">) {
@@ -79,7 +132,7 @@ async function changeAvatar(deps: ActionDeps, user: UserRow, image: NewImage | n
     return await inTx(deps, async (tx) => {
       const fresh = (await userById(tx, user.id))!;
       const prev = image
-        ? await replaceStoredImage(tx, { realmId: user.realmId, kind: "avatar", ownerId: user.id, ...image, createdAt: deps.now() })
+        ? await replaceStoredImage(tx, { realmId: user.realmId, kind: "avatar", ownerId: user.id, ...storedFields(image), createdAt: deps.now() })
         : await deleteStoredImage(tx, user.realmId, "avatar", user.id);
       const next = { ...fresh, avatarSource: image ? "U" : "G", avatarVersion: fresh.avatarVersion + 1 };
       await updateUser(tx, user.id, { avatarSource: next.avatarSource, avatarVersion: next.avatarVersion });
@@ -95,7 +148,7 @@ async function changeAvatar(deps: ActionDeps, user: UserRow, image: NewImage | n
 
 /** POST /users/me/avatar */
 export async function setAvatar(deps: ActionDeps, realm: RealmRow, user: UserRow, parts: AsyncIterable<FormPart>, declaredLength?: number) {
-  const { fields: _f, ...image } = await receiveImage(deps, realm, () => `avatars/${user.id}`, parts, declaredLength);
+  const image = await receiveImage(deps, realm, () => ({ prefix: `avatars/${user.id}`, role: "avatar" }), parts, declaredLength);
   return changeAvatar(deps, user, image);
 }
 
@@ -114,7 +167,12 @@ export async function avatarOf(deps: ActionDeps, viewer: UserRow, idOrEmail: str
 
 /** A stored image by its key (avatars bucket): public, like Zulip's world-readable avatar bucket. */
 export async function storedImageForKey(deps: ActionDeps, key: string): Promise<StoredImageRow | null> {
-  return (await storedImageByKey(deps.store, key)) ?? null;
+  const row = await storedImageByKey(deps.store, key);
+  if (row) return row;
+  // The 500×500 rendition of an avatar lives beside it, untracked.
+  const m = /^(.*)-medium\.png$/.exec(key);
+  const base = m ? await storedImageByKey(deps.store, `${m[1]}.png`) : undefined;
+  return base && base.kind === "avatar" ? { ...base, key, sha256: `${base.sha256.slice(0, 24)}medium` } : null;
 }
 
 // ---- realm icon and logos ------------------------------------------------------------------
@@ -140,7 +198,7 @@ async function changeRealmImage(deps: ActionDeps, realm: RealmRow, kind: RealmIm
   try {
     return await inTx(deps, async (tx) => {
       const prev = image
-        ? await replaceStoredImage(tx, { realmId: realm.id, kind, ownerId: 0, ...image, createdAt: deps.now() })
+        ? await replaceStoredImage(tx, { realmId: realm.id, kind, ownerId: 0, ...storedFields(image), createdAt: deps.now() })
         : await deleteStoredImage(tx, realm.id, kind, 0);
       const now = realmImageUrl(kind, image ? ({ key: image.key } as StoredImageRow) : null);
       if (kind === "realm_icon") await updateRealm(tx, realm.id, { iconUrl: image ? now.url : null });
@@ -169,11 +227,11 @@ export async function setRealmImage(
 ) {
   requireAdmin(actor);
   let kind: RealmImageKind = "realm_icon";
-  const { fields, ...image } = await receiveImage(deps, realm, (f) => {
-    if (which === "logo") kind = isTrue(f.get("night")) ?? opts.nightFromQuery ?? false ? "realm_night_logo" : "realm_logo";
-    return which === "icon" ? "realm/icon" : "realm/logo";
+  const image = await receiveImage(deps, realm, (f) => {
+    if (which === "icon") return { prefix: "realm/icon", role: "realm_icon" };
+    kind = (isTrue(f.get("night")) ?? opts.nightFromQuery ?? false) ? "realm_night_logo" : "realm_logo";
+    return { prefix: "realm/logo", role: "realm_logo" };
   }, parts, opts.declaredLength);
-  void fields;
   return changeRealmImage(deps, (await realmById(deps.store, realm.id)) ?? realm, kind, image);
 }
 

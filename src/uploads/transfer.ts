@@ -7,6 +7,7 @@ import { createReadStream, existsSync } from "node:fs";
 import type { ActionDeps } from "../actions/deps.ts";
 import { allAttachmentsAfter, allStoredImages } from "../db/repo/uploads.ts";
 import { INLINE_TYPES } from "./sniff.ts";
+import { mediumKeyOf } from "./images.ts";
 import { LocalStorage, S3Storage, localUploadsDir, s3SettingsFrom, type Bucket, type ObjectMeta } from "./storage.ts";
 
 export interface TransferItem {
@@ -45,8 +46,13 @@ export async function transferItems(deps: ActionDeps): Promise<TransferItem[]> {
     }
     after = rows[rows.length - 1]!.id;
   }
+  const local = new LocalStorage(localUploadsDir(deps.config));
   for (const img of await allStoredImages(deps.store)) {
     items.push({ bucket: "avatars", key: img.key, size: img.size, meta: { contentType: img.contentType, contentDisposition: disposition(true, img.key.split("/").pop()!) } });
+    // An avatar's 500×500 rendition sits beside it under a derived key.
+    const medium = img.kind === "avatar" ? mediumKeyOf(img.key) : null;
+    const st = medium ? await local.stat("avatars", medium) : null;
+    if (medium && st) items.push({ bucket: "avatars", key: medium, size: st.size, meta: { contentType: "image/png", contentDisposition: disposition(true, medium.split("/").pop()!) } });
   }
   return items;
 }

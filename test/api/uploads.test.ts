@@ -363,10 +363,15 @@ function suite(backend: "local" | "s3") {
       expect(me.body.avatar_url).toBe(result.body.avatar_url);
       const res = await getFile(t, `/avatar/${alice.id}`, { as: bob });
       expect(res.status).toBe(302);
+      // Resized with jimp: 100×100 and a 500×500 "medium" (PNG IHDR width/height).
+      const small = Buffer.from(await (await getFile(t, `/avatar/${alice.id}`, { as: bob, follow: true })).arrayBuffer());
+      expect([small.readUInt32BE(16), small.readUInt32BE(20)]).toEqual([100, 100]);
       const img = await getFile(t, `/avatar/${alice.id}/medium`, { as: bob, follow: true });
       expect(img.status).toBe(200);
-      expect(Buffer.from(await img.arrayBuffer()).equals(PNG_1x1)).toBe(true);
-      expect((await storedKeys(t, "avatars")).length).toBe(avatarsBefore + 1);
+      expect(img.headers.get("content-type")).toBe("image/png");
+      const medium = Buffer.from(await img.arrayBuffer());
+      expect([medium.readUInt32BE(16), medium.readUInt32BE(20)]).toEqual([500, 500]);
+      expect((await storedKeys(t, "avatars")).length).toBe(avatarsBefore + 2);
       // Outsiders and anonymous viewers get nothing.
       expect((await getFile(t, `/avatar/${alice.id}`, { as: outsider, host: "other.testserver" })).status).toBe(404);
       expect((await getFile(t, `/avatar/${alice.id}`)).status).toBe(403);
@@ -401,7 +406,13 @@ function suite(backend: "local" | "s3") {
       expect(state.realm_night_logo_source).toBe("U");
       const served = await getFile(t, state.realm_night_logo_url as string, { follow: true });
       expect(served.status).toBe(200);
-      expect(Buffer.from(await served.arrayBuffer()).equals(PNG_1x1)).toBe(true);
+      expect(Buffer.from(await served.arrayBuffer()).subarray(0, 8).equals(PNG_1x1.subarray(0, 8))).toBe(true);
+      // A decompression bomb (a PNG header claiming 100000×100000 pixels) is refused before decoding.
+      const bomb = Buffer.from(PNG_1x1);
+      bomb.writeUInt32BE(100000, 16);
+      bomb.writeUInt32BE(100000, 20);
+      const refused = await t.api("POST", "/realm/icon", { as: admin, multipart: true, validate: false, params: { file: new File([bomb], "bomb.png") } });
+      expect(refused.body).toMatchObject({ result: "error", code: "BAD_IMAGE" });
       await verifyAction(t, alice, () => t.api("DELETE", "/realm/logo?night=true", { as: admin, validate: false }));
       await verifyAction(t, alice, () => t.api("DELETE", "/realm/icon", { as: admin, validate: false }));
     });

@@ -23,6 +23,7 @@ import { INLINE_TYPES } from "../../uploads/sniff.ts";
 import { storageFor, type Storage } from "../../uploads/storage.ts";
 import { redirectTo, serveFile } from "../../uploads/serve.ts";
 import { defaultAvatarSvg } from "../../uploads/default-avatar.ts";
+import { mediumKeyOf } from "../../uploads/images.ts";
 
 type AttachmentRow = NonNullable<Awaited<ReturnType<typeof uploadForToken>>>;
 type UserRow = NonNullable<ApiCtx["user"]>;
@@ -168,7 +169,7 @@ export function mountUploadFiles(app: Hono, deps: HttpDeps) {
       if (!user) throw errors.forbidden("Not logged in: API authentication or user session required");
       const target = await avatarOf(deps, user, c.req.param("who")!);
       if (!target) throw notFound();
-      if (target.image) return redirectTo(imageLocation(deps, target.image.key), 0);
+      if (target.image) return redirectTo(imageLocation(deps, (medium && mediumKeyOf(target.image.key)) || target.image.key), 0);
       if (deps.config.enableGravatar) return redirectTo(gravatarUrl(target.user.deliveryEmail, target.user.avatarVersion, medium));
       return new Response(defaultAvatarSvg(target.user.id, target.user.fullName, medium ? 500 : 100), {
         headers: {
@@ -199,11 +200,14 @@ export function mountUploadFiles(app: Hono, deps: HttpDeps) {
       if (!img) throw notFound();
       const storage = storageFor(deps.config);
       if (storage.presign) return redirectTo(imageLocation(deps, key));
-      return serveFile(c.req.raw, storage.localPath!("avatars", key), {
+      const path = storage.localPath!("avatars", key);
+      const file = Bun.file(path);
+      if (!(await file.exists())) throw notFound();
+      return serveFile(c.req.raw, path, {
         contentType: img.contentType,
         contentDisposition: dispositionFor(true, key.split("/").pop()!),
         etag: img.sha256.slice(0, 32),
-        size: img.size,
+        size: file.size,
         cacheControl: "public, max-age=31536000, immutable",
       });
     }),
