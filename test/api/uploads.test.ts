@@ -386,6 +386,19 @@ function suite(backend: "local" | "s3") {
       expect((await storedKeys(t, "avatars")).length).toBe(avatarsBefore);
     });
 
+    test("custom emoji images are served at their /user_avatars/{realm}/emoji/images/ source_url", async () => {
+      const up = await t.api("POST", "/realm/emoji/uploads_test", { as: alice, multipart: true, params: { f: new File([PNG_1x1], "e.png") } });
+      expect(up.status).toBe(200);
+      const list = await t.api("GET", "/realm/emoji", { as: alice });
+      const emoji = Object.values(list.body.emoji as Record<string, any>).find((e) => e.name === "uploads_test");
+      const res = await getFile(t, emoji.source_url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("image/png");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(Buffer.from(await res.arrayBuffer()).equals(PNG_1x1)).toBe(true);
+      expect((await getFile(t, `/user_avatars/${t.realm.id}/emoji/images/..%2F..%2Fhearth.db`)).status).toBe(404);
+    });
+
     test("realm icon and logo: admins only, update_dict events, /register shows the new URLs", async () => {
       const denied = await t.api("POST", "/realm/icon", { as: alice, multipart: true, validate: false, params: { file: new File([PNG_1x1], "i.png") } });
       expect(denied.body.msg).toBe("Must be an organization administrator");

@@ -19,9 +19,10 @@ import {
 } from "../../actions/attachments.ts";
 import { avatarOf, deleteAvatar, deleteRealmImage, setAvatar, setRealmImage, storedImageForKey } from "../../actions/avatars.ts";
 import { MultipartReader, boundaryOf, formParts, type FormPart } from "../../uploads/multipart.ts";
-import { INLINE_TYPES } from "../../uploads/sniff.ts";
+import { IMAGE_TYPES, INLINE_TYPES, sniff } from "../../uploads/sniff.ts";
+import { readEmojiFile } from "../../storage/emoji-files.ts";
 import { storageFor, type Storage } from "../../uploads/storage.ts";
-import { redirectTo, serveFile } from "../../uploads/serve.ts";
+import { redirectTo, safeHeaders, serveFile } from "../../uploads/serve.ts";
 import { defaultAvatarSvg } from "../../uploads/default-avatar.ts";
 import { mediumKeyOf } from "../../uploads/images.ts";
 
@@ -195,6 +196,16 @@ export function mountUploadFiles(app: Hono, deps: HttpDeps) {
         key = decodeURIComponent(new URL(c.req.url).pathname.slice("/user_avatars/".length));
       } catch {
         throw notFound();
+      }
+      // Custom emoji (written by the realm-emoji area under <data_dir>/uploads/emoji/).
+      const em = /^(\d+)\/emoji\/images\/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,200})$/.exec(key);
+      if (em) {
+        const bytes = await readEmojiFile(deps.config.dataDir, Number(em[1]), em[2]!);
+        const type = bytes && sniff(bytes.subarray(0, 64));
+        if (!bytes || !type || !IMAGE_TYPES.has(type)) throw notFound();
+        const h = safeHeaders({ contentType: type, contentDisposition: dispositionFor(true, em[2]!) });
+        h.set("cache-control", "public, max-age=86400");
+        return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: h });
       }
       const img = await storedImageForKey(deps, key);
       if (!img) throw notFound();
