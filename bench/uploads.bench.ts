@@ -74,7 +74,7 @@ async function run(label: string, overrides: Record<string, unknown>) {
       const times: number[] = [];
       for (let i = 0; i < 5; i++) {
         const fd = new FormData();
-        fd.append("file", new File([jpg], "me.jpg"));
+        fd.append("file", new File([new Uint8Array(jpg)], "me.jpg"));
         const t = performance.now();
         const r = await fetch(`${base}/api/v1/users/me/avatar`, { method: "POST", headers: { authorization: auth }, body: fd });
         if (r.status !== 200) throw new Error(await r.text());

@@ -212,7 +212,7 @@ export async function cleanupUnclaimedUploads(deps: ActionDeps, opts: { graceDay
   const out: CleanupResult = { deleted: 0, bytes: 0, staleTempFiles: 0 };
   let lastSeen = 0;
   for (;;) {
-    const batch = (await unclaimedAttachments(deps.store, cutoff, 200)).filter((a) => a.id > lastSeen);
+    const batch = await unclaimedAttachments(deps.store, cutoff, 200, lastSeen);
     if (!batch.length) break;
     for (const a of batch) {
       lastSeen = a.id;
@@ -233,7 +233,6 @@ export async function cleanupUnclaimedUploads(deps: ActionDeps, opts: { graceDay
         out.bytes += a.size;
       }
     }
-    if (opts.dryRun && batch.length < 200) break;
   }
   // Temp files older than a day belong to uploads that never finished.
   const dir = incomingDir(deps.config);

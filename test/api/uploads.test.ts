@@ -64,6 +64,8 @@ function suite(backend: "local" | "s3") {
     });
 
     test("upload: url/uri/filename, the secret path shape, an attachment event to the uploader only, GET /attachments", async () => {
+      // The attachment event matches Zulip's schema (verify_action validates it).
+      await verifyAction(t, alice, () => upload(t, alice, "first.txt", new TextEncoder().encode("1")));
       const { result: res, forUser } = await captureEvents(t, () => upload(t, alice, "cat picture.png", PNG_1x1, "image/png"));
       expect(res.status).toBe(200);
       expect(res.body.url).toMatch(new RegExp(`^/user_uploads/${t.realm.id}/[0-9a-f]{2}/[A-Za-z0-9_-]{24}/cat-picture\\.png$`));
@@ -132,12 +134,16 @@ function suite(backend: "local" | "s3") {
       const linkedByBob = await inTx(t.deps, (tx) => linkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900001, senderId: bob.id, uploadPaths: [body.url] }));
       expect(linkedByBob).toEqual([]);
       // Alice's own message links it; she receives an attachment update listing the message.
-      const { result: linked, forUser } = await captureEvents(t, () =>
+      const { result: linked, events } = await verifyAction(t, alice, () =>
         inTx(t.deps, (tx) => linkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900002, senderId: alice.id, uploadPaths: [body.url] })),
       );
       expect(linked.length).toBe(1);
-      expect(forUser(alice.id)[0]).toMatchObject({ type: "attachment", op: "update", attachment: { path_id: pathId, messages: [{ id: 900002 }] } });
-      expect(forUser(bob.id)).toEqual([]);
+      const bobSees = await captureEvents(t, () =>
+        inTx(t.deps, (tx) => linkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900003, senderId: alice.id, uploadPaths: [body.url] })),
+      );
+      expect(bobSees.forUser(bob.id)).toEqual([]);
+      await inTx(t.deps, (tx) => relinkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900003, editorId: alice.id, uploadPaths: [] }));
+      expect(events[0]).toMatchObject({ type: "attachment", op: "update", attachment: { path_id: pathId, messages: [{ id: 900002 }] } });
       // Editing the link away reports it as detached; editing it back links it again.
       const detached = await inTx(t.deps, (tx) => relinkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900002, editorId: alice.id, uploadPaths: [] }));
       expect(detached.map((d) => d.path_id)).toEqual([pathId]);
@@ -184,7 +190,8 @@ function suite(backend: "local" | "s3") {
       expect(denied.status).toBe(400);
       expect(denied.body.msg).toBe("Invalid attachment");
       expect(await storedKeys(t)).toContain(pathId);
-      const { result, forUser } = await captureEvents(t, () => t.api("DELETE", `/attachments/${id}`, { as: alice }));
+      const { result, events } = await verifyAction(t, alice, () => t.api("DELETE", `/attachments/${id}`, { as: alice }));
+      const forUser = (uid: number) => (uid === alice.id ? events : []);
       expect(result.status).toBe(200);
       expect(forUser(alice.id)).toMatchObject([{ type: "attachment", op: "remove", attachment: { id } }]);
       await Bun.sleep(20);

@@ -80,14 +80,14 @@ export async function attachmentsOfMessage(q: Q, messageId: number): Promise<Att
 }
 
 /** Uploads no message links to, created before `cutoff` (the cleanup job's work list). */
-export async function unclaimedAttachments(q: Q, cutoff: Date, limit: number): Promise<AttachmentRow[]> {
+export async function unclaimedAttachments(q: Q, cutoff: Date, limit: number, afterId = 0): Promise<AttachmentRow[]> {
   const a = q.t.attachments;
   const l = q.t.attachmentMessages;
   const rows = await q.db
     .select({ a })
     .from(a)
     .leftJoin(l, eq(l.attachmentId, a.id))
-    .where(and(isNull(l.attachmentId), lt(a.createdAt, cutoff)))
+    .where(and(isNull(l.attachmentId), lt(a.createdAt, cutoff), sql`${a.id} > ${afterId}`))
     .orderBy(asc(a.id))
     .limit(limit);
   return rows.map((r) => r.a);
