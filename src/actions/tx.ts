@@ -4,12 +4,16 @@
 import type { Tx } from "../db/types.ts";
 import type { EventEnvelope, ZulipEvent } from "../events/bus.ts";
 import type { ActionDeps } from "./deps.ts";
+import { enqueueJob } from "../jobs/enqueue.ts";
+import type { EnqueueOptions } from "../jobs/types.ts";
 
 export interface ActionTx extends Tx {
   /** Queue an event for these users; delivered after commit, dropped on rollback. */
   notify(event: ZulipEvent, userIds: Iterable<number>, realmId?: number): void;
   /** Queue a fully specified envelope (per-user overrides, public-stream delivery). */
   notifyEnvelope(envelope: EventEnvelope): void;
+  /** Enqueue a job in this transaction: it exists iff the transaction commits (src/jobs/). */
+  enqueue(queue: string, payload: unknown, opts?: EnqueueOptions): Promise<number | null>;
 }
 
 export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>): Promise<T> {
@@ -25,6 +29,8 @@ export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>
     (atx as { notifyEnvelope: ActionTx["notifyEnvelope"] }).notifyEnvelope = (env) => {
       batch.push({ ...env, userIds: [...new Set(env.userIds)] });
     };
+    (atx as { enqueue: ActionTx["enqueue"] }).enqueue = (queue, payload, opts) =>
+      enqueueJob(deps.store, tx, queue, payload, opts, deps.now());
     tx.afterCommit(() => deps.bus.publish(batch));
     return fn(atx);
   });

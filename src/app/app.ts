@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
+import { createJobs, type Jobs, type JobsOptions } from "../jobs/index.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -19,6 +20,9 @@ export interface AppOptions {
   /** take the SQLite single-process lock (servers and workers) */
   exclusive?: boolean;
   now?: () => Date;
+  /** start() also starts job workers and the scheduler (default true; `serve --no-workers` sets false) */
+  workers?: boolean;
+  jobs?: JobsOptions;
 }
 
 export interface App {
@@ -29,6 +33,8 @@ export interface App {
   deps: HttpDeps;
   http: HttpApp;
   server: Server<unknown> | null;
+  /** the job queue, workers, scheduler and mailer (src/jobs) */
+  jobs: Jobs;
   /** listen on config.host:config.port */
   start(): Promise<Server<unknown>>;
   /** stop accepting, drain, run shutdown hooks, close the database */
@@ -79,8 +85,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const httpOptions: HttpOptions = { hooks: {}, raw: [] };
   const http = createHttpApp(deps, httpOptions);
 
+  const jobs = createJobs(deps, opts.jobs);
+  stopHooks.push(() => jobs.stop());
+
   const app: App = {
-    config, store, bus, log, deps, http,
+    config, store, bus, log, deps, http, jobs,
     server: null,
     async start() {
       const server = Bun.serve({
@@ -93,6 +102,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       });
       app.server = server;
       log.info("listening", { url: `http://${server.hostname}:${server.port}`, database: store.description });
+      if (opts.workers !== false) await jobs.start();
       return server;
     },
     onStop(fn) {

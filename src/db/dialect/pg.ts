@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { Dialect } from "./types.ts";
+import type postgres from "postgres";
+import type { Dialect, HeldLock } from "./types.ts";
 import type { Db } from "../types.ts";
 
 export const pgDialect: Dialect = {
@@ -14,4 +15,54 @@ export const pgDialect: Dialect = {
   forUpdate: () => sql` FOR UPDATE`,
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`now()`,
+  lockRows: (select, opts) =>
+    (select as unknown as { for(s: "update", o?: { skipLocked?: boolean }): unknown }).for(
+      "update",
+      opts?.skipLocked ? { skipLocked: true } : undefined,
+    ) as typeof select,
+  async notify(db, channel, payload) {
+    await db.execute(sql`select pg_notify(${channel}, ${payload})`);
+  },
+  async listen(store, channel, fn) {
+    const { unlisten } = await pgClient(store).listen(channel, (p) => fn(p));
+    return unlisten;
+  },
+  async tryHoldLock(store, key): Promise<HeldLock | null> {
+    const conn = await pgClient(store).reserve();
+    let ok = false;
+    try {
+      const [row] = await conn`select pg_try_advisory_lock(${key}) as ok`;
+      ok = row?.ok === true;
+    } finally {
+      if (!ok) conn.release();
+    }
+    if (!ok) return null;
+    let released = false;
+    return {
+      async alive() {
+        if (released) return false;
+        try {
+          await conn`select 1`;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          await conn`select pg_advisory_unlock(${key})`;
+        } catch {}
+        conn.release();
+      },
+    };
+  },
 };
+
+/** The postgres.js client behind a Postgres store (db/client.ts exposes it as `sql`). */
+function pgClient(store: unknown): postgres.Sql {
+  const client = (store as { sql?: postgres.Sql }).sql;
+  if (!client) throw new Error("not a PostgreSQL store");
+  return client;
+}

@@ -1,0 +1,24 @@
+// Wake-ups without polling delay. A commit that enqueued jobs calls `jobsEnqueued` after
+// COMMIT: local runners on the same store wake at once, and on Postgres a NOTIFY tells the
+// runners of other nodes (sent after commit, outside the write transaction, per DESIGN
+// "keep NOTIFY out of hot write transactions"). Runners also poll slowly as a fallback.
+import type { Store } from "../db/types.ts";
+
+export const NOTIFY_CHANNEL = "hearth_jobs";
+
+const listeners = new WeakMap<object, Set<(queues: string[]) => void>>();
+
+export function onJobsEnqueued(store: Store, fn: (queues: string[]) => void): () => void {
+  let set = listeners.get(store);
+  if (!set) listeners.set(store, (set = new Set()));
+  set.add(fn);
+  return () => set!.delete(fn);
+}
+
+export async function jobsEnqueued(store: Store, queues: string[]): Promise<void> {
+  for (const fn of listeners.get(store) ?? []) fn(queues);
+  if (store.kind === "pg") {
+    // NOTIFY payloads are capped at 8 KB; queue names are short, but stay well under.
+    await store.dialect.notify(store.db, NOTIFY_CHANNEL, queues.join(",").slice(0, 4000));
+  }
+}
