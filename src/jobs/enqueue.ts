@@ -20,7 +20,7 @@ export async function enqueueJob(
   now: Date = new Date(),
 ): Promise<number | null> {
   const runAfter = opts.runAt ?? new Date(now.getTime() + (opts.delayMs ?? 0));
-  const maxAttempts = opts.maxAttempts ?? handlerOptions(queue)?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxAttempts = opts.maxAttempts ?? handlerOptions(queue, store)?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   let id: number | null = null;
   if (opts.idempotencyKey && opts.merge) {
     // Batching: fold into the pending job when there is one. Locking it means a worker

@@ -7,7 +7,7 @@ import { listSchedules, Scheduler, type ScheduleListing } from "../schedule/sche
 import { enqueueJob } from "./enqueue.ts";
 import "./handlers/index.ts";
 import type { JobPorts } from "./ports.ts";
-import { registeredHandlers, registeredSchedules } from "./registry.ts";
+import { registeredHandlers, registeredSchedules, setAppQueueOptions } from "./registry.ts";
 import { JobRunner, type QueueProcessed } from "./runner.ts";
 import type { EnqueueOptions, HandlerRegistration, JobHandler, QueueOptions } from "./types.ts";
 
@@ -19,6 +19,8 @@ export interface JobsOptions {
   leaseMs?: number;
   pollMs?: number;
   concurrency?: number;
+  /** replaces every queue's retry backoff (tests) */
+  backoff?: { baseMs: number; maxMs?: number };
   /** run only these queues (default: every registered queue) */
   queues?: string[];
 }
@@ -82,6 +84,7 @@ export function createJobs(deps: ActionDeps, opts: JobsOptions = {}): Jobs {
     handle(queue, handler, o = {}) {
       if (runner) throw new Error("register handlers before jobs.start()");
       extra.set(queue, { queue, handler: handler as JobHandler, ...o });
+      setAppQueueOptions(deps.store, queue, o);
     },
     enqueue(queue, payload, o) {
       return deps.store.withTx((tx) => enqueueJob(deps.store, tx, queue, payload, o, deps.now()));
@@ -98,6 +101,7 @@ export function createJobs(deps: ActionDeps, opts: JobsOptions = {}): Jobs {
         leaseMs: opts.leaseMs ?? config.jobLeaseSeconds * 1000,
         handlers,
         ports,
+        backoff: opts.backoff,
       });
       await runner.start();
       scheduler = new Scheduler(deps, { schedules: registeredSchedules(), leaderRetryMs: opts.leaderRetryMs });

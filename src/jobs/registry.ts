@@ -15,8 +15,17 @@ export function registeredHandlers(): HandlerRegistration[] {
   return [...handlers.values()];
 }
 
-export function handlerOptions(queue: string): QueueOptions | undefined {
-  return handlers.get(queue);
+/** per-app handlers (`app.jobs.handle`) are keyed by their store */
+const appQueueOptions = new WeakMap<object, Map<string, QueueOptions>>();
+
+export function setAppQueueOptions(store: object, queue: string, opts: QueueOptions) {
+  let m = appQueueOptions.get(store);
+  if (!m) appQueueOptions.set(store, (m = new Map()));
+  m.set(queue, opts);
+}
+
+export function handlerOptions(queue: string, store?: object): QueueOptions | undefined {
+  return (store && appQueueOptions.get(store)?.get(queue)) || handlers.get(queue);
 }
 
 /**

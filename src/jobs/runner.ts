@@ -41,6 +41,8 @@ export interface RunnerOptions {
   handlers: HandlerRegistration[];
   ports: JobPorts;
   workerId?: string;
+  /** replaces every queue's backoff base/max (tests, to retry in milliseconds) */
+  backoff?: { baseMs: number; maxMs?: number };
 }
 
 /** seconds; Prometheus-style cumulative buckets */
@@ -298,7 +300,7 @@ export class JobRunner {
       const now = this.deps.now();
       let retryAt: Date | null = null;
       if (!(e instanceof PermanentJobError) && job.attempts < job.maxAttempts) {
-        retryAt = new Date(now.getTime() + (e instanceof RetryJobError ? e.delayMs : backoffMs(job.attempts, reg)));
+        retryAt = new Date(now.getTime() + (e instanceof RetryJobError ? e.delayMs : backoffMs(job.attempts, this.opts.backoff ? { backoffBaseMs: this.opts.backoff.baseMs, backoffMaxMs: this.opts.backoff.maxMs } : reg)));
       }
       try {
         const ok = await store.withTx((tx) => failJob(tx, job.id, token, { error: message, retryAt, now }));
