@@ -28,22 +28,28 @@ export const pgDialect: Dialect = {
     return unlisten;
   },
   async tryHoldLock(store, key): Promise<HeldLock | null> {
-    const conn = await pgClient(store).reserve();
-    let ok = false;
+    const client = pgClient(store);
+    const conn = await client.reserve();
+    let pid = 0;
     try {
-      const [row] = await conn`select pg_try_advisory_lock(${key}) as ok`;
-      ok = row?.ok === true;
+      const [row] = await conn`select pg_try_advisory_lock(${key}) as ok, pg_backend_pid() as pid`;
+      if (row?.ok === true) pid = Number(row.pid);
     } finally {
-      if (!ok) conn.release();
+      if (!pid) conn.release();
     }
-    if (!ok) return null;
+    if (!pid) return null;
     let released = false;
+    // Liveness is asked of the pool, not of the held connection: a query on a reserved
+    // connection whose backend was killed can fail inside postgres.js instead of rejecting.
+    const holds = async () => {
+      const r = await client`select 1 from pg_locks where locktype = 'advisory' and objid = ${key} and pid = ${pid} and granted`;
+      return r.length === 1;
+    };
     return {
       async alive() {
         if (released) return false;
         try {
-          await conn`select 1`;
-          return true;
+          return await holds();
         } catch {
           return false;
         }
@@ -51,10 +57,12 @@ export const pgDialect: Dialect = {
       async release() {
         if (released) return;
         released = true;
-        try {
-          await conn`select pg_advisory_unlock(${key})`;
-        } catch {}
-        conn.release();
+        if (await holds().catch(() => false)) {
+          try {
+            await conn`select pg_advisory_unlock(${key})`;
+          } catch {}
+          conn.release();
+        }
       },
     };
   },
