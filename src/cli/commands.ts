@@ -7,6 +7,7 @@ import { versionCommand, configCommand } from "./commands/info.ts";
 import { realmCreateCommand } from "./commands/realm.ts";
 import { userCreateCommand } from "./commands/user.ts";
 import { healthcheckCommand } from "./commands/healthcheck.ts";
+import { workerCommand, jobsListCommand, jobsRetryCommand, jobsPurgeCommand, scheduleListCommand } from "./commands/jobs.ts";
 
 export interface Command {
   /** one or more words: "serve", "user create" */
@@ -31,4 +32,5 @@ export const commands: Command[] = [
   realmCreateCommand,
   userCreateCommand,
   healthcheckCommand,
+  workerCommand, jobsListCommand, jobsRetryCommand, jobsPurgeCommand, scheduleListCommand,
 ];

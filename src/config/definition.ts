@@ -106,6 +106,10 @@ export const settings = {
     env: "HEARTH_JOB_LEASE_SECONDS", file: "job_lease_seconds", kind: "int", default: 60, min: 2, max: 3600,
     doc: "How long a claimed job stays claimed without a heartbeat; after a worker crashes, its jobs run again this long after the last heartbeat.",
   }),
+  jobDeadRetentionDays: def({
+    env: "HEARTH_JOB_DEAD_RETENTION_DAYS", file: "job_dead_retention_days", kind: "int", default: 30, min: 1, max: 3650,
+    doc: "Dead jobs (attempts used up) are kept this long for `hearth jobs list --dead` and `jobs retry`, then purged.",
+  }),
   emailUrl: def({
     env: "HEARTH_EMAIL_URL", file: "email_url", kind: "string", default: "", secret: true,
     doc: "Outgoing mail server, e.g. smtp://user:pass@mail.example.com:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS). Empty: emails are not sent, only logged.",
