@@ -7,6 +7,7 @@ import { createApp } from "../../app/app.ts";
 import { listJobs, purgeDead, retryDead, type JobRow } from "../../db/repo/jobs.ts";
 import { listSchedules } from "../../schedule/scheduler.ts";
 import { registeredSchedules } from "../../jobs/registry.ts";
+import { jobsEnqueued } from "../../jobs/wake.ts";
 import "../../jobs/handlers/index.ts";
 
 export const workerCommand: Command = {
@@ -97,6 +98,8 @@ export const jobsRetryCommand: Command = {
       const n = await deps.store.withTx((tx) =>
         retryDead(tx, { ids: ids.length ? ids : undefined, queue: args.flags.queue as string | undefined }, new Date()),
       );
+      // wake running workers now (Postgres NOTIFY); on SQLite the server's fallback poll finds them
+      if (n) await jobsEnqueued(deps.store, [...new Set((await listJobs(deps.store, { state: "pending", limit: 1000 })).map((j) => j.queue))]);
       io.out(`${n} dead job(s) queued again`);
       return 0;
     } finally {
