@@ -42,7 +42,7 @@ export async function enqueueJob(
     if (!queues) {
       pendingWake.set(tx, (queues = new Set()));
       const qs = queues;
-      tx.afterCommit(() => jobsEnqueued(store, [...qs]));
+      tx.afterCommit(() => void jobsEnqueued(store, [...qs]));
     }
     queues.add(queue);
   }

@@ -15,10 +15,15 @@ export function onJobsEnqueued(store: Store, fn: (queues: string[]) => void): ()
   return () => set!.delete(fn);
 }
 
-export async function jobsEnqueued(store: Store, queues: string[]): Promise<void> {
+/**
+ * Returns once local runners were told; the NOTIFY is sent without making the committing
+ * caller (an HTTP request) wait for it. A lost NOTIFY costs at most one fallback poll.
+ */
+export function jobsEnqueued(store: Store, queues: string[], onError?: (e: unknown) => void): Promise<void> {
   for (const fn of listeners.get(store) ?? []) fn(queues);
-  if (store.kind === "pg") {
-    // NOTIFY payloads are capped at 8 KB; queue names are short, but stay well under.
-    await store.dialect.notify(store.db, NOTIFY_CHANNEL, queues.join(",").slice(0, 4000));
-  }
+  if (store.kind !== "pg") return Promise.resolve();
+  // NOTIFY payloads are capped at 8 KB; queue names are short, but stay well under.
+  const sent = store.dialect.notify(store.db, NOTIFY_CHANNEL, queues.join(",").slice(0, 4000));
+  sent.catch((e) => onError?.(e));
+  return sent.catch(() => {});
 }
