@@ -83,8 +83,7 @@ export async function claimJobs(
       .limit(c.limit),
     { skipLocked: true },
   );
-  const ids = (await due).map((r) => r.id);
-  if (ids.length === 0) return [];
+  // one statement: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *
   const rows = await tx.db
     .update(j)
     .set({
@@ -95,7 +94,7 @@ export async function claimJobs(
       lockedUntil: c.leaseUntil,
       startedAt: c.now,
     })
-    .where(and(inArray(j.id, ids), eq(j.state, "pending")))
+    .where(and(inArray(j.id, due), eq(j.state, "pending")))
     .returning();
   return rows as JobRow[];
 }
