@@ -30,6 +30,7 @@ forEachDialect("job queue", (t) => {
     jobs.handle("t_dead", async () => {
       throw new Error("always fails");
     }, { maxAttempts: 2 });
+    jobs.handle("t_timeout", () => new Promise<void>(() => {}), { timeoutMs: 100, maxAttempts: 2 });
     jobs.handle("t_permanent", async () => {
       throw new PermanentJobError("bad payload");
     });
@@ -94,6 +95,13 @@ forEachDialect("job queue", (t) => {
     const j = await waitFor(async () => ((await getJob(t.store, id))?.state === "dead" ? getJob(t.store, id) : null));
     expect(j!.attempts).toBe(1);
     expect(j!.lastError).toContain("bad payload");
+  });
+
+  test("a run longer than the queue's timeout is aborted and counts as a failed attempt", async () => {
+    const id = (await t.app.jobs.enqueue("t_timeout", {}))!;
+    const j = await waitFor(async () => ((await getJob(t.store, id))?.state === "dead" ? getJob(t.store, id) : null), { what: "timed-out job dead" });
+    expect(j!.attempts).toBe(2);
+    expect(j!.lastError).toContain("timed out after 100 ms");
   });
 
   test("lease expiry: a crashed worker's job runs again, and its effect happens once", async () => {
