@@ -154,3 +154,50 @@ function formatTime(t: number | Date): string {
   const d = typeof t === "number" ? new Date(t * 1000) : t;
   return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
+
+// ------------------------------------------------------------------ digest (skeleton)
+
+export interface DigestView {
+  realmName: string;
+  realmUrl: string;
+  recipientName: string;
+  /** the busiest conversations while the user was away */
+  hotConversations: { title: string; url: string; messageCount: number; senders: string[]; preview: string }[];
+  newStreams: { name: string; url: string; description: string }[];
+  newUsers: string[];
+  settingsUrl: string;
+}
+
+export function digestEmail(o: DigestView): RenderedEmail {
+  const subject = `${o.realmName} digest`;
+  const text: string[] = [`Hi ${o.recipientName},`, "", `Here is what happened in ${o.realmName} while you were away.`, ""];
+  const html: string[] = [
+    `<p>Hi ${escapeHtml(o.recipientName)},</p>`,
+    `<p>Here is what happened in <a href="${escapeHtml(o.realmUrl)}">${escapeHtml(o.realmName)}</a> while you were away.</p>`,
+  ];
+  if (o.hotConversations.length) {
+    text.push("Hot conversations:");
+    html.push(`<h3 style="font-size:15px">Hot conversations</h3><ul>`);
+    for (const c of o.hotConversations) {
+      text.push(`- ${c.title} (${c.messageCount} messages, ${c.senders.join(", ")}): ${c.url}`, `  ${c.preview}`);
+      html.push(
+        `<li><a href="${escapeHtml(c.url)}">${escapeHtml(c.title)}</a> — ${c.messageCount} messages from ${escapeHtml(c.senders.join(", "))}<br><span style="color:#555">${escapeHtml(c.preview)}</span></li>`,
+      );
+    }
+    text.push("");
+    html.push("</ul>");
+  }
+  if (o.newStreams.length) {
+    text.push("New channels:", ...o.newStreams.map((s) => `- #${s.name}: ${s.description} ${s.url}`), "");
+    html.push(
+      `<h3 style="font-size:15px">New channels</h3><ul>${o.newStreams.map((s) => `<li><a href="${escapeHtml(s.url)}">#${escapeHtml(s.name)}</a> ${escapeHtml(s.description)}</li>`).join("")}</ul>`,
+    );
+  }
+  if (o.newUsers.length) {
+    text.push(`New members: ${o.newUsers.join(", ")}`, "");
+    html.push(`<h3 style="font-size:15px">New members</h3><p>${escapeHtml(o.newUsers.join(", "))}</p>`);
+  }
+  const footer = `You are receiving this because you have been away. Turn digests off: ${o.settingsUrl}`;
+  text.push("--", footer);
+  return { subject, text: text.join("\n"), html: layout({ title: subject, body: html.join("\n"), footer }) };
+}

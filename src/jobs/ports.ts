@@ -4,6 +4,7 @@
 import type { Mailer } from "../email/transport.ts";
 import type { MissedMessageSource } from "./handlers/missed-messages.ts";
 import type { OutgoingWebhookPorts } from "./handlers/outgoing-webhook.ts";
+import type { DigestSource } from "./handlers/digest.ts";
 
 export interface JobPorts {
   mailer: Mailer;
@@ -11,6 +12,8 @@ export interface JobPorts {
   missedMessages?: MissedMessageSource;
   /** messages/bots areas: post an outgoing-webhook bot's reply; tell a bot's owner about failures */
   outgoingWebhooks?: OutgoingWebhookPorts;
+  /** weekly digest recipients and content (skeleton; see handlers/digest.ts) */
+  digest?: DigestSource;
 }
 
 export class MissingPortError extends Error {

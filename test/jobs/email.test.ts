@@ -19,6 +19,7 @@ import {
   type MissedMessageSource,
 } from "../../src/jobs/handlers/missed-messages.ts";
 import { listJobs } from "../../src/db/repo/jobs.ts";
+import type { DigestSource } from "../../src/jobs/handlers/digest.ts";
 import { smtpOptions } from "../../src/email/transport.ts";
 import { waitFor } from "./helpers.ts";
 
@@ -125,6 +126,7 @@ forEachDialect("email", (t) => {
     });
     return id;
   };
+  const digestDue: Awaited<ReturnType<DigestSource["due"]>> = [];
   let n = 0;
   const recipient = async () => {
     const u = await t.user({ email: `mm-${t.dialect}-${++n}@example.com` });
@@ -140,7 +142,14 @@ forEachDialect("email", (t) => {
   };
 
   beforeAll(async () => {
-    t.app.jobs.provide({ missedMessages: source });
+    t.app.jobs.provide({
+      missedMessages: source,
+      digest: {
+        async due() {
+          return digestDue.splice(0);
+        },
+      },
+    });
     await t.app.jobs.start();
   });
 
@@ -251,6 +260,26 @@ forEachDialect("email", (t) => {
     for (const s of ["first", "second", "third, a mention", "== Erin ==", "== Frank ==", "== #design > logo =="]) expect(text).toContain(s);
     expect(mailsTo(v.deliveryEmail).length).toBe(1);
     expect(part(mailsTo(v.deliveryEmail)[0]!.raw, "text/plain")).not.toContain("second");
+  });
+
+  test("a weekly-digest tick emails each recipient the source returns, once", async () => {
+    const to = `digest-${t.dialect}@example.com`;
+    digestDue.push({
+      userId: 1, email: to,
+      view: {
+        realmName: "Test Org", realmUrl: "http://testserver", recipientName: "Gina", settingsUrl: "http://testserver/#settings",
+        hotConversations: [{ title: "#general > lunch", url: "http://testserver/#narrow/x", messageCount: 12, senders: ["Ann", "Bo"], preview: "pizza?" }],
+        newStreams: [{ name: "design", url: "http://testserver/#narrow/channel/3", description: "All things visual" }],
+        newUsers: ["Hal"],
+      },
+    });
+    const id = await t.app.jobs.scheduler!.tick("weekly-digest", new Date(Date.UTC(2031, 0, 7, 18)));
+    expect(id).toBeNumber();
+    const [m] = await waitFor(() => (mailsTo(to).length ? mailsTo(to) : null), { what: "digest email" });
+    expect(header(m!.raw, "Subject")).toBe("Test Org digest");
+    const text = part(m!.raw, "text/plain");
+    for (const s of ["#general > lunch", "12 messages", "#design", "New members: Hal"]) expect(text).toContain(s);
+    expect(await t.app.jobs.scheduler!.tick("weekly-digest", new Date(Date.UTC(2031, 0, 7, 18)))).toBeNull();
   });
 }, {
   config: {

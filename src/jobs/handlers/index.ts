@@ -4,3 +4,4 @@ import "./email.ts";
 import "./missed-messages.ts";
 import "./outgoing-webhook.ts";
 import "./maintenance.ts";
+import "./digest.ts";
