@@ -86,7 +86,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const http = createHttpApp(deps, httpOptions);
 
   const jobs = createJobs(deps, opts.jobs);
-  stopHooks.push(() => jobs.stop());
+  let stopGraceMs: number | undefined;
+  stopHooks.push(() => jobs.stop(stopGraceMs));
 
   const app: App = {
     config, store, bus, log, deps, http, jobs,
@@ -110,6 +111,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
     async stop(o = {}) {
       const graceMs = o.graceMs ?? config.shutdownGraceSeconds * 1000;
+      stopGraceMs = graceMs;
       if (app.server) {
         const server = app.server;
         app.server = null;
