@@ -180,7 +180,9 @@ export class JobRunner {
         let waitMs = this.opts.pollMs;
         if (free > 0) {
           const due = await nextDue(store, queues);
-          if (due) waitMs = Math.max(0, Math.min(waitMs, due.getTime() - this.deps.now().getTime() + 5));
+          // A due job we could not claim is locked by someone else (another node's claim, or
+          // an open transaction merging into it): look again shortly rather than spin.
+          if (due) waitMs = Math.min(waitMs, Math.max(50, due.getTime() - this.deps.now().getTime() + 5));
         }
         if (this.dirty || this.stopping) continue;
         await this.sleep(waitMs);
