@@ -3,7 +3,9 @@
 // graceful shutdown and the metrics shape.
 import { expect, test, beforeAll } from "bun:test";
 import { randomUUID } from "node:crypto";
-import { forEachDialect } from "../helpers/app.ts";
+import { forEachDialect, testConfig } from "../helpers/app.ts";
+import { createApp } from "../../src/app/app.ts";
+import { silentLogger } from "../../src/lib/log.ts";
 import { inTx } from "../../src/actions/tx.ts";
 import { claimJobs, completeJob, getJob, listJobs, retryDead } from "../../src/db/repo/jobs.ts";
 import { JobRunner } from "../../src/jobs/runner.ts";
@@ -219,6 +221,22 @@ forEachDialect("job queue", (t) => {
     expect(await getJob(t.store, id)).toBeNull();
     expect(await effectCount(t.store, "effects", id)).toBe(1);
   });
+
+  if (t.dialect === "pg") {
+    test("a job committed on one node wakes the workers of another node (NOTIFY), not their 60 s poll", async () => {
+      const other = await createApp(testConfig(t.db), { migrate: false, log: silentLogger, workers: false, jobs: { pollMs: 60_000 } });
+      const seen: number[] = [];
+      other.jobs.handle("t_cross_node", async (ctx) => void seen.push(ctx.job.id));
+      try {
+        await other.jobs.start();
+        await Bun.sleep(200); // other's runner is now asleep on its 60 s poll
+        const id = await inTx(t.deps, (tx) => tx.enqueue("t_cross_node", {}));
+        await waitFor(() => seen.includes(id!), { timeoutMs: 10_000, what: "job run on the other node" });
+      } finally {
+        await other.stop({ graceMs: 500 });
+      }
+    });
+  }
 
   test("stats: depth per queue, oldest due age, dead, durations", async () => {
     const s = await t.app.jobs.stats();
