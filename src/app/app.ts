@@ -12,6 +12,14 @@ import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
 import { createJobs, type Jobs, type JobsOptions } from "../jobs/index.ts";
+import { jobsCollector } from "../jobs/metrics.ts";
+import { createOps, type Ops } from "../ops/index.ts";
+import { ErrorReporter, tapErrors } from "../ops/alerts.ts";
+import { composeHooks } from "../ops/http.ts";
+import { authenticateSession } from "../http/session.ts";
+import { createRateLimits } from "../auth/ratelimit.ts";
+import { rateLimitHooks } from "../http/ratelimit.ts";
+import { mountWebAuth } from "../http/web-auth.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -32,6 +40,8 @@ export interface App {
   log: Logger;
   deps: HttpDeps;
   http: HttpApp;
+  /** metrics (registerCollector), heartbeat checks (health.register), error reports (errorReports.setSender) */
+  ops: Ops;
   server: Server<unknown> | null;
   /** the job queue, workers, scheduler and mailer (src/jobs) */
   jobs: Jobs;
@@ -44,7 +54,8 @@ export interface App {
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
-  const log = opts.log ?? createLogger({ level: config.logLevel as never, format: config.logFormat as never });
+  const errorReports = new ErrorReporter(config.admins.split(",").map((s) => s.trim()).filter(Boolean));
+  const log = tapErrors(opts.log ?? createLogger({ level: config.logLevel as never, format: config.logFormat as never }), errorReports);
   const store = await openStore({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -73,8 +84,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     now: opts.now ?? (() => new Date()),
     auth: {
       basic: (ctx, header) => authenticateApiKey(deps, ctx.realm, header),
-      session: async () => null,
+      session: (ctx) => authenticateSession(ctx),
     },
+    limits: createRateLimits(config),
     async ready() {
       await store.ping();
       const st = await migrationStatus(store);
@@ -82,15 +94,22 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       return { ok, detail: { database: store.kind, pending_migrations: st.pending.length } };
     },
   };
-  const httpOptions: HttpOptions = { hooks: {}, raw: [] };
+  const ops = createOps(config, store, bus, errorReports);
+  // Read-only mode first: a refused write must not spend the client's rate limit.
+  const httpOptions: HttpOptions = {
+    hooks: composeHooks({ beforeAuth: ops.http.beforeAuth }, rateLimitHooks(deps.limits!)),
+    raw: [...ops.http.raw, mountWebAuth],
+    onRequest: ops.http.onRequest,
+  };
   const http = createHttpApp(deps, httpOptions);
 
   const jobs = createJobs(deps, opts.jobs);
+  ops.metrics.registerCollector(jobsCollector(jobs));
   let stopGraceMs: number | undefined;
   stopHooks.push(() => jobs.stop(stopGraceMs));
 
   const app: App = {
-    config, store, bus, log, deps, http, jobs,
+    config, store, bus, log, deps, http, ops, jobs,
     server: null,
     async start() {
       const server = Bun.serve({
@@ -132,6 +151,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       } else {
         for (const fn of stopHooks.splice(0).reverse()) await fn();
       }
+      ops.stop();
       await store.close();
     },
   };

@@ -59,3 +59,15 @@ export async function insertUser(q: Q, values: NewUser): Promise<UserRow> {
 export async function updateUser(q: Q, id: number, values: Partial<NewUser>): Promise<void> {
   await q.db.update(q.t.users).set(values).where(eq(q.t.users.id, id));
 }
+
+export async function botsOwnedBy(q: Q, ownerId: number): Promise<UserRow[]> {
+  return q.db.select().from(q.t.users).where(and(eq(q.t.users.botOwnerId, ownerId), eq(q.t.users.isBot, true))).orderBy(q.t.users.id);
+}
+
+export async function countActiveOwners(q: Q, realmId: number): Promise<number> {
+  const rows = await q.db
+    .select({ n: sql<number>`count(*)` })
+    .from(q.t.users)
+    .where(and(eq(q.t.users.realmId, realmId), eq(q.t.users.isActive, true), eq(q.t.users.isBot, false), eq(q.t.users.role, 100)));
+  return Number(rows[0]?.n ?? 0);
+}

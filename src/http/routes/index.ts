@@ -2,8 +2,16 @@
 import type { ApiRouter } from "../router.ts";
 import { registerServerRoutes } from "./server.ts";
 import { registerUserRoutes } from "./users.ts";
+import { registerAuthRoutes } from "./auth.ts";
+import { registerBotRoutes } from "./bots.ts";
+import { registerRealmRoutes } from "./realm.ts";
+import { registerInviteRoutes } from "./invites.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
+  registerAuthRoutes(r);
   registerUserRoutes(r);
+  registerBotRoutes(r);
+  registerRealmRoutes(r);
+  registerInviteRoutes(r);
 }

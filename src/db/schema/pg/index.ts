@@ -1,3 +1,4 @@
 // Every table of the PostgreSQL schema. sqlite/index.ts has the same exports.
 export * from "./core.ts";
+export * from "./users.ts";
 export * from "./jobs.ts";
