@@ -15,7 +15,8 @@ interface Case {
   translate_emoticons?: boolean;
   text_content?: string;
 }
-const FIXTURE = join(import.meta.dir, "../../../shared/zulip/markdown_test_cases.json");
+// Vendored copy of Zulip's fixture (test/fixtures/zulip, provenance in its README).
+const FIXTURE = join(import.meta.dir, "../fixtures/zulip/markdown_test_cases.json");
 const data = JSON.parse(readFileSync(FIXTURE, "utf8")) as { regular_tests: Case[]; linkify_tests: [string, string, string][] };
 
 // Each entry: a case we cannot or should not match, with the reason.
