@@ -121,8 +121,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         idleTimeout: 120,
       });
       app.server = server;
-      log.info("listening", { url: `http://${server.hostname}:${server.port}`, database: store.description });
+      // workers first: "listening" means the whole server is up (tests and scripts wait for it)
       if (opts.workers !== false) await jobs.start();
+      log.info("listening", { url: `http://${server.hostname}:${server.port}`, database: store.description });
       return server;
     },
     onStop(fn) {
