@@ -13,6 +13,7 @@ import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
 import { createJobs, type Jobs, type JobsOptions } from "../jobs/index.ts";
 import { jobsCollector } from "../jobs/metrics.ts";
+import { EMAIL_QUEUE } from "../jobs/handlers/email.ts";
 import { createOps, type Ops } from "../ops/index.ts";
 import { ErrorReporter, tapErrors } from "../ops/alerts.ts";
 import { composeHooks } from "../ops/http.ts";
@@ -105,6 +106,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const jobs = createJobs(deps, opts.jobs);
   ops.metrics.registerCollector(jobsCollector(jobs));
+  // Error reports to HEARTH_ADMINS go out through the email queue (at-least-once, retried).
+  errorReports.setSender((mail) => jobs.enqueue(EMAIL_QUEUE, { to: mail.to, subject: mail.subject, text: mail.text }).then(() => {}));
   let stopGraceMs: number | undefined;
   stopHooks.push(() => jobs.stop(stopGraceMs));
 

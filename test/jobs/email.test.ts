@@ -169,6 +169,13 @@ forEachDialect("email", (t) => {
     expect(header(m!.raw, "Message-ID")).toMatch(/^<job-\d+@testserver\.example>$/);
   });
 
+  test("error-level logs reach HEARTH_ADMINS through the email queue", async () => {
+    t.app.log.error(`worker exploded on ${t.dialect}`, { err: new Error("disk full"), password: "hunter2" });
+    const m = await waitFor(() => inbox.find((x) => x.to.includes("ops@example.com") && x.raw.includes(`worker exploded on ${t.dialect}`)), { what: "error report" });
+    expect(header(m.raw, "Subject")).toBe(`[hearth] worker exploded on ${t.dialect}: disk full`);
+    expect(m.raw).not.toContain("hunter2");
+  });
+
   test("an email enqueued in a rolled-back transaction is never sent", async () => {
     const to = `rollback-${t.dialect}@example.com`;
     await expect(inTx(t.deps, async (tx) => {
@@ -288,6 +295,7 @@ forEachDialect("email", (t) => {
     emailTlsVerify: false,
     emailFrom: "Hearth Test <noreply@testserver.example>",
     missedMessageDelaySeconds: 1,
+    admins: "ops@example.com",
   },
   app: { jobs: { pollMs: 200 } },
 });
