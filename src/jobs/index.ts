@@ -6,6 +6,7 @@ import { createMailer, type Mailer } from "../email/transport.ts";
 import { listSchedules, Scheduler, type ScheduleListing } from "../schedule/scheduler.ts";
 import { enqueueJob } from "./enqueue.ts";
 import "./handlers/index.ts";
+import { configSchedules } from "./handlers/backup.ts";
 import type { JobPorts } from "./ports.ts";
 import { registeredHandlers, registeredSchedules, setAppQueueOptions } from "./registry.ts";
 import { JobRunner, type QueueProcessed } from "./runner.ts";
@@ -68,6 +69,8 @@ export function createJobs(deps: ActionDeps, opts: JobsOptions = {}): Jobs {
   const ports: JobPorts = { mailer: opts.mailer ?? createMailer(config, deps.log) };
   const extra = new Map<string, HandlerRegistration>();
   let runner: JobRunner | null = null;
+  const allSchedules = () => [...registeredSchedules(), ...configSchedules(config)];
+  allSchedules(); // a malformed cron setting stops start-up here, with one line naming it
   let scheduler: Scheduler | null = null;
 
   const jobs: Jobs = {
@@ -104,7 +107,7 @@ export function createJobs(deps: ActionDeps, opts: JobsOptions = {}): Jobs {
         backoff: opts.backoff,
       });
       await runner.start();
-      scheduler = new Scheduler(deps, { schedules: registeredSchedules(), leaderRetryMs: opts.leaderRetryMs });
+      scheduler = new Scheduler(deps, { schedules: allSchedules(), leaderRetryMs: opts.leaderRetryMs });
       await scheduler.start();
       if (!ports.mailer.configured) deps.log.warn("HEARTH_EMAIL_URL is not set: emails will be logged, not sent");
     },
@@ -137,7 +140,7 @@ export function createJobs(deps: ActionDeps, opts: JobsOptions = {}): Jobs {
       };
     },
     schedules() {
-      return listSchedules(deps.store, registeredSchedules(), deps.now());
+      return listSchedules(deps.store, allSchedules(), deps.now());
     },
   };
   return jobs;

@@ -3,6 +3,8 @@
 // takeover when the leader's connection dies.
 import { expect, test, beforeAll } from "bun:test";
 import { sql } from "drizzle-orm";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { forEachDialect, testConfig } from "../helpers/app.ts";
 import { createApp, type App } from "../../src/app/app.ts";
 import { silentLogger } from "../../src/lib/log.ts";
@@ -60,6 +62,21 @@ forEachDialect("scheduler", (t) => {
     expect(local.nextRun!.getTime() - Date.now()).toBeLessThanOrEqual(1000);
   });
 
+  test("HEARTH_BACKUP_SCHEDULE: a tick writes a backup archive through the job queue", async () => {
+    expect((await t.app.jobs.schedules()).find((s) => s.name === "backup")!.cron).toBe("0 3 * * *");
+    const id = await t.app.jobs.scheduler!.tick("backup", new Date("2030-06-01T03:00:00Z"));
+    expect(id).toBeNumber();
+    const dir = join(t.db.dataDir, "backups");
+    await waitFor(() => existsSync(dir) && readdirSync(dir).some((f) => !f.startsWith(".")), { timeoutMs: 20_000, what: "backup archive" });
+    await waitFor(async () => (await listJobs(t.store, { queue: "backup" })).length === 0, { what: "backup job done" });
+  }, 30_000);
+
+  test("a malformed backup cron stops start-up with one clear line", async () => {
+    await expect(createApp(testConfig(t.db, { backupSchedule: "every tuesday" }), { migrate: false, log: silentLogger })).rejects.toThrow(
+      /^HEARTH_BACKUP_SCHEDULE: "every tuesday" is not a cron expression/,
+    );
+  });
+
   if (t.dialect === "pg") {
     test("two nodes: one leader; the other takes over when the leader's connection dies; racing ticks enqueue once", async () => {
       // stopped inside the test: the file's teardown drops the database first
@@ -87,4 +104,4 @@ forEachDialect("scheduler", (t) => {
       }
     }, 30_000);
   }
-}, { app: { jobs: { pollMs: 200 } } });
+}, { app: { jobs: { pollMs: 200 } }, config: { backupSchedule: "0 3 * * *" } });

@@ -9,6 +9,7 @@ import { listSchedules } from "../../schedule/scheduler.ts";
 import { registeredSchedules } from "../../jobs/registry.ts";
 import { jobsEnqueued } from "../../jobs/wake.ts";
 import "../../jobs/handlers/index.ts";
+import { configSchedules } from "../../jobs/handlers/backup.ts";
 
 export const workerCommand: Command = {
   name: "worker",
@@ -146,7 +147,7 @@ export const scheduleListCommand: Command = {
   async run(args, io) {
     const deps = await cliDeps(args);
     try {
-      const list = await listSchedules(deps.store, registeredSchedules());
+      const list = await listSchedules(deps.store, [...registeredSchedules(), ...configSchedules(deps.config)]);
       if (args.flags.json) {
         io.out(JSON.stringify(list.map((s) => ({ ...s, nextRun: s.nextRun?.toISOString() ?? null, lastTick: s.lastTick?.toISOString() ?? null }))));
         return 0;

@@ -5,3 +5,4 @@ import "./missed-messages.ts";
 import "./outgoing-webhook.ts";
 import "./maintenance.ts";
 import "./digest.ts";
+import "./backup.ts";
