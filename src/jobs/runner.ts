@@ -164,7 +164,8 @@ export class JobRunner {
           const r = await store.withTx((tx) => reapExpired(tx, now));
           if (r.retried || r.dead) log.warn("jobs with expired leases reclaimed", r);
         }
-        const free = this.opts.concurrency - this.running.size;
+        // Read-only mode (HEARTH_READONLY, e.g. while a backup is copied for a move): no new work.
+        const free = this.deps.config.readOnly ? 0 : this.opts.concurrency - this.running.size;
         let claimed: JobRow[] = [];
         if (free > 0 && queues.length) {
           const token = randomUUID();

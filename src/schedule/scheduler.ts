@@ -124,6 +124,10 @@ export class Scheduler {
     if (!def || def.local) throw new Error(`no cluster schedule named ${name}`);
     const { store } = this.deps;
     const now = this.deps.now();
+    if (this.deps.config.readOnly) {
+      this.deps.log.info("read-only mode: schedule tick skipped", { schedule: name });
+      return null;
+    }
     return store.withTx(async (tx) => {
       if (!(await advanceScheduleTick(tx, def.name, tick, now))) return null;
       const id = await enqueueJob(store, tx, def.queue, def.payload ?? {}, {

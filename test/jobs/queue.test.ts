@@ -194,6 +194,22 @@ forEachDialect("job queue", (t) => {
     }
   });
 
+  test("read-only mode (HEARTH_READONLY): workers claim nothing until it is switched off", async () => {
+    const config = t.deps.config as { readOnly: boolean };
+    config.readOnly = true;
+    try {
+      const id = (await t.app.jobs.enqueue("t_basic", {}))!;
+      await Bun.sleep(600);
+      expect(ran.t_basic?.includes(id) ?? false).toBe(false);
+      expect(await t.app.jobs.scheduler!.tick("purge-old-dead-jobs", new Date("2035-01-01T00:00:00Z"))).toBeNull();
+      config.readOnly = false;
+      t.app.jobs.runner!.wake();
+      await waitFor(() => ran.t_basic?.includes(id), { what: "job after read-only mode" });
+    } finally {
+      config.readOnly = false;
+    }
+  });
+
   test("graceful stop: a job still running after the grace period is released, not lost or failed", async () => {
     const r = new JobRunner(t.deps, {
       concurrency: 1, pollMs: 100, leaseMs: 30_000, ports: t.app.jobs.ports,
