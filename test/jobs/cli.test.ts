@@ -69,3 +69,39 @@ for (const dialect of DIALECTS) {
     }
   }, 60_000);
 }
+
+for (const dialect of DIALECTS) {
+  test(`hearth worker runs queued jobs without HTTP and stops cleanly on SIGTERM [${dialect}]`, async () => {
+    const db = await freshDatabase(dialect);
+    const app = await createApp(testConfig(db), { migrate: true, log: silentLogger, workers: false });
+    try {
+      const id = (await app.jobs.enqueue("jobs_maintenance", {}))!;
+      await app.stop({ graceMs: 100 }); // SQLite: one process per file
+      const p = Bun.spawn([process.execPath, join(root, "src/main.ts"), "worker"], {
+        env: { PATH: process.env.PATH ?? "", HOME: db.dataDir, DATABASE_URL: db.url, HEARTH_DATA_DIR: db.dataDir, HEARTH_LOG_FORMAT: "json" },
+        stdout: "pipe", stderr: "pipe",
+      });
+      let out = "";
+      const reader = p.stdout.getReader();
+      const deadline = Date.now() + 20_000;
+      while (!out.includes('"msg":"worker started"') && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      expect(out).toContain('"msg":"worker started"');
+      const check = await createApp(testConfig(db), { migrate: false, log: silentLogger, workers: false, exclusive: false });
+      try {
+        const deadline2 = Date.now() + 15_000;
+        while ((await getJob(check.store, id)) !== null && Date.now() < deadline2) await Bun.sleep(100);
+        expect(await getJob(check.store, id)).toBeNull();
+      } finally {
+        await check.stop({ graceMs: 100 });
+      }
+      p.kill("SIGTERM");
+      expect(await p.exited).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+}
