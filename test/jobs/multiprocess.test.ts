@@ -1,6 +1,7 @@
-// Several worker PROCESSES on one PostgreSQL database (SQLite serves one process, so this
-// file only runs the Postgres half): no job runs twice, and a worker frozen mid-job loses
-// it to another process whose run is the only one whose effect commits.
+// Worker PROCESSES. On one PostgreSQL database (SQLite serves one server process, so these
+// are Postgres-only): two workers never run a job twice, and a worker frozen mid-job loses
+// it to another process whose run is the only one whose effect commits. On both dialects:
+// a worker killed with SIGKILL mid-job; the job runs again in a new process, effect once.
 import { describe, expect, test, beforeAll, afterAll } from "bun:test";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -93,3 +94,49 @@ describe.skipIf(!DIALECTS.includes("pg"))("worker processes on one Postgres [pg]
     expect(await b.exited).toBe(0);
   }, 60_000);
 });
+
+// Both dialects: a worker process killed with SIGKILL in the middle of a job. The job's
+// lease runs out, a new worker process runs it again, and its effect is written once.
+for (const dialect of DIALECTS) {
+  describe(`a worker killed mid-job [${dialect}]`, () => {
+    let db: FreshDb;
+    let app: App;
+    const procs: Subprocess[] = [];
+    beforeAll(async () => {
+      db = await freshDatabase(dialect);
+      app = await createApp(testConfig(db), { migrate: true, log: silentLogger, workers: false });
+      await exec(app.store, sql`CREATE TABLE mp_runs (job_id integer NOT NULL, pid integer NOT NULL)`);
+      await exec(app.store, sql`CREATE TABLE mp_effects (job_id integer NOT NULL, pid integer NOT NULL)`);
+    }, 60_000);
+    afterAll(async () => {
+      for (const p of procs) p.kill("SIGKILL");
+      await Promise.all(procs.map((p) => p.exited));
+      await app?.stop({ graceMs: 100 });
+      await db?.drop();
+    }, 30_000);
+
+    test("SIGKILL during the job: it runs again in a new process and its effect happens once", async () => {
+      const spawn = async () => {
+        const p = Bun.spawn([BUN, FIXTURE, db.url, db.dataDir], { stdout: "pipe", stderr: "inherit", stdin: "ignore" });
+        procs.push(p);
+        const reader = p.stdout.getReader();
+        const { value } = await reader.read();
+        reader.releaseLock();
+        expect(new TextDecoder().decode(value)).toContain("ready");
+        return p;
+      };
+      const id = await app.store.withTx((tx) => enqueueJob(app.store, tx, "mp_crash", {}));
+      const a = await spawn();
+      await waitFor(async () => (await rows(app.store, sql`SELECT 1 FROM mp_runs WHERE job_id = ${id}`)).length === 1, { what: "first attempt started" });
+      a.kill("SIGKILL");
+      expect(await a.exited).not.toBe(0);
+      expect((await rows(app.store, sql`SELECT 1 FROM mp_effects WHERE job_id = ${id}`)).length).toBe(0);
+      const b = await spawn();
+      await waitFor(async () => (await rows(app.store, sql`SELECT 1 FROM jobs WHERE id = ${id}`)).length === 0, { timeoutMs: 20_000, what: "job re-run after the lease" });
+      const effects = await rows<{ pid: number }>(app.store, sql`SELECT pid FROM mp_effects WHERE job_id = ${id}`);
+      expect(effects.map((e) => Number(e.pid))).toEqual([b.pid]);
+      b.kill("SIGTERM");
+      expect(await b.exited).toBe(0);
+    }, 60_000);
+  });
+}
