@@ -2,6 +2,7 @@
 // subsystems, and owns the start/stop lifecycle. `hearth serve`, the tests and the
 // benchmarks all build the server through createApp.
 import type { Server } from "bun";
+import { AsyncResource } from "node:async_hooks";
 import type { Config } from "../config/definition.ts";
 import { openStore } from "../db/client.ts";
 import { migrate, migrationStatus } from "../db/migrate.ts";
@@ -15,7 +16,7 @@ import { createJobs, type Jobs, type JobsOptions } from "../jobs/index.ts";
 import { jobsCollector } from "../jobs/metrics.ts";
 import { EMAIL_QUEUE } from "../jobs/handlers/email.ts";
 import { createOps, type Ops } from "../ops/index.ts";
-import { ErrorReporter, tapErrors } from "../ops/alerts.ts";
+import { ErrorReporter, tapErrors, type ErrorMail } from "../ops/alerts.ts";
 import { composeHooks } from "../ops/http.ts";
 import { authenticateSession } from "../http/session.ts";
 import { createRateLimits } from "../auth/ratelimit.ts";
@@ -106,8 +107,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const jobs = createJobs(deps, opts.jobs);
   ops.metrics.registerCollector(jobsCollector(jobs));
-  // Error reports to HEARTH_ADMINS go out through the email queue (at-least-once, retried).
-  errorReports.setSender((mail) => jobs.enqueue(EMAIL_QUEUE, { to: mail.to, subject: mail.subject, text: mail.text }).then(() => {}));
+  // Error reports to HEARTH_ADMINS go out through the email queue. Bound to this (no
+  // transaction) context: an error logged inside a transaction that then rolls back must
+  // not take its report down with it, as joining that transaction would.
+  errorReports.setSender(
+    AsyncResource.bind((mail: ErrorMail) => jobs.enqueue(EMAIL_QUEUE, { to: mail.to, subject: mail.subject, text: mail.text }).then(() => {})),
+  );
   let stopGraceMs: number | undefined;
   stopHooks.push(() => jobs.stop(stopGraceMs));
 

@@ -174,6 +174,13 @@ forEachDialect("email", (t) => {
     const m = await waitFor(() => inbox.find((x) => x.to.includes("ops@example.com") && x.raw.includes(`worker exploded on ${t.dialect}`)), { what: "error report" });
     expect(header(m.raw, "Subject")).toBe(`[hearth] worker exploded on ${t.dialect}: disk full`);
     expect(m.raw).not.toContain("hunter2");
+    // logged inside a transaction that then rolls back: the report still goes out
+    await expect(t.store.withTx(async () => {
+      t.app.log.error(`failed inside a transaction on ${t.dialect}`);
+      await Bun.sleep(50);
+      throw new Error("rollback");
+    })).rejects.toThrow("rollback");
+    await waitFor(() => inbox.find((x) => x.raw.includes(`failed inside a transaction on ${t.dialect}`)), { what: "report from a rolled-back transaction" });
   });
 
   test("an email enqueued in a rolled-back transaction is never sent", async () => {
