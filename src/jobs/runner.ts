@@ -81,10 +81,23 @@ export class JobRunner {
   private unlisten: (() => Promise<void>) | null = null;
   private lastReap = 0;
   readonly processed = new Map<string, QueueProcessed>();
+  /** queues with a concurrency cap below the runner's, and the rest */
+  private caps = new Map<string, number>();
+  private uncapped: string[] = [];
 
   constructor(private deps: ActionDeps, private opts: RunnerOptions) {
     this.workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.handlers = new Map(opts.handlers.map((h) => [h.queue, h]));
+    for (const h of opts.handlers) {
+      if (h.concurrency !== undefined && h.concurrency < opts.concurrency) this.caps.set(h.queue, Math.max(1, h.concurrency));
+      else this.uncapped.push(h.queue);
+    }
+  }
+
+  private runningIn(queue: string) {
+    let n = 0;
+    for (const r of this.running.values()) if (r.job.queue === queue) n++;
+    return n;
   }
 
   get queues() {
@@ -170,9 +183,23 @@ export class JobRunner {
         if (free > 0 && queues.length) {
           const token = randomUUID();
           const leaseUntil = new Date(now.getTime() + this.opts.leaseMs);
-          claimed = await store.withTx((tx) =>
-            claimJobs(tx, { queues, limit: free, now, leaseUntil, token, workerId: this.workerId }),
-          );
+          claimed = await store.withTx(async (tx) => {
+            // Queues with their own concurrency cap (slow outgoing webhooks, backups) are
+            // claimed one by one within what they have left; the rest share one claim.
+            const out: JobRow[] = [];
+            let left = free;
+            for (const [q, cap] of this.caps) {
+              const room = Math.min(left, cap - this.runningIn(q));
+              if (room <= 0) continue;
+              const got = await claimJobs(tx, { queues: [q], limit: room, now, leaseUntil, token, workerId: this.workerId });
+              out.push(...got);
+              left -= got.length;
+            }
+            if (left > 0 && this.uncapped.length) {
+              out.push(...(await claimJobs(tx, { queues: this.uncapped, limit: left, now, leaseUntil, token, workerId: this.workerId })));
+            }
+            return out;
+          });
           for (const job of claimed) this.launch(job, token);
         }
         if (this.stopping) break;
@@ -180,7 +207,9 @@ export class JobRunner {
         if (this.dirty) continue;
         let waitMs = this.opts.pollMs;
         if (free > 0) {
-          const due = await nextDue(store, queues);
+          // queues at their cap are left out: one of their jobs finishing wakes the loop
+          const open = [...this.uncapped, ...[...this.caps].filter(([q, cap]) => this.runningIn(q) < cap).map(([q]) => q)];
+          const due = await nextDue(store, open);
           // A due job we could not claim is locked by someone else (another node's claim, or
           // an open transaction merging into it): look again shortly rather than spin.
           if (due) waitMs = Math.min(waitMs, Math.max(50, due.getTime() - this.deps.now().getTime() + 5));

@@ -50,6 +50,8 @@ export interface JobTx extends Tx {
 export type JobHandler<P = any> = (ctx: JobContext<P>) => Promise<void>;
 
 export interface QueueOptions {
+  /** at most this many jobs of this queue at once per process (default: the worker concurrency) */
+  concurrency?: number;
   /** attempts before the job is dead (default 5) */
   maxAttempts?: number;
   /** a run longer than this is aborted and counts as a failure (default 5 minutes) */

@@ -19,6 +19,7 @@ forEachDialect("job queue", (t) => {
   };
   let flaky = 0;
   let slowRelease: (() => void) | null = null;
+  const capped = { now: 0, max: 0 };
 
   beforeAll(async () => {
     await createEffectTable(t.store, "effects");
@@ -33,6 +34,12 @@ forEachDialect("job queue", (t) => {
       throw new Error("always fails");
     }, { maxAttempts: 2 });
     jobs.handle("t_timeout", () => new Promise<void>(() => {}), { timeoutMs: 100, maxAttempts: 2 });
+    jobs.handle("t_capped", async () => {
+      capped.now++;
+      capped.max = Math.max(capped.max, capped.now);
+      await Bun.sleep(80);
+      capped.now--;
+    }, { concurrency: 1 });
     jobs.handle("t_permanent", async () => {
       throw new PermanentJobError("bad payload");
     });
@@ -90,6 +97,14 @@ forEachDialect("job queue", (t) => {
     expect(await t.store.withTx((tx) => retryDead(tx, { ids: [id] }, new Date()))).toBe(1);
     await waitFor(async () => (await getJob(t.store, id))?.state === "dead" && (await getJob(t.store, id))!.attempts === 2, { what: "dead again" });
     expect(t.app.jobs.runner!.processed.get("t_dead")!.dead).toBe(2);
+  });
+
+  test("a queue's concurrency cap holds while other queues keep running", async () => {
+    const ids = await Promise.all([1, 2, 3, 4].map(() => t.app.jobs.enqueue("t_capped", {})));
+    const other = (await t.app.jobs.enqueue("t_basic", {}))!;
+    await waitFor(() => ran.t_basic?.includes(other), { what: "uncapped job beside the capped ones" });
+    await waitFor(async () => (await Promise.all(ids.map((id) => getJob(t.store, id!)))).every((j) => j === null), { what: "capped jobs" });
+    expect(capped.max).toBe(1);
   });
 
   test("a PermanentJobError kills the job on its first attempt", async () => {

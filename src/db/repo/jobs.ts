@@ -83,7 +83,11 @@ export async function claimJobs(
       .limit(c.limit),
     { skipLocked: true },
   );
-  // one statement: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *
+  // Two statements on purpose: in `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP
+  // LOCKED)` Postgres may rescan the subquery and update more than n rows (a concurrency
+  // cap test caught it). Ids first, locked for this transaction; then update exactly those.
+  const ids = (await due).map((r) => r.id);
+  if (ids.length === 0) return [];
   const rows = await tx.db
     .update(j)
     .set({
@@ -94,7 +98,7 @@ export async function claimJobs(
       lockedUntil: c.leaseUntil,
       startedAt: c.now,
     })
-    .where(and(inArray(j.id, due), eq(j.state, "pending")))
+    .where(and(inArray(j.id, ids), eq(j.state, "pending")))
     .returning();
   return rows as JobRow[];
 }

@@ -11,7 +11,7 @@ export const BACKUP_QUEUE = "backup";
 
 registerJobHandler(BACKUP_QUEUE, async (ctx) => {
   await runScheduledBackup(ctx.deps.store, ctx.deps.config, ctx.log);
-}, { maxAttempts: 2, timeoutMs: 6 * 3_600_000, backoffBaseMs: 10 * 60_000 });
+}, { maxAttempts: 2, timeoutMs: 6 * 3_600_000, backoffBaseMs: 10 * 60_000, concurrency: 1 });
 
 /** Schedules whose timing is a setting. Throws one clear line for a malformed cron. */
 export function configSchedules(config: Pick<Config, "backupSchedule">): ScheduleDef[] {

@@ -31,7 +31,7 @@ registerJobHandler(DIGEST_QUEUE, async (ctx) => {
     }
   });
   ctx.log.info("digest emails enqueued", { count: due.length });
-}, { maxAttempts: 3, timeoutMs: 30 * 60_000 });
+}, { maxAttempts: 3, timeoutMs: 30 * 60_000, concurrency: 1 });
 
 // Zulip sends digests on Tuesdays.
 registerSchedule({ name: "weekly-digest", cron: "0 18 * * 2", queue: DIGEST_QUEUE, payload: {} });

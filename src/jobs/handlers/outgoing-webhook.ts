@@ -107,5 +107,7 @@ function ownerText(p: OutgoingWebhookPayload, why: string): string {
 registerJobHandler<OutgoingWebhookPayload>(OUTGOING_WEBHOOK_QUEUE, runOutgoingWebhook, {
   maxAttempts: 4,
   timeoutMs: 5 * 60_000,
+  // slow bots must not take every worker slot from email and the rest
+  concurrency: 2,
   backoffBaseMs: 5_000,
 });
