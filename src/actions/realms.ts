@@ -7,6 +7,7 @@ import { validateSubdomain } from "../domain/validate.ts";
 import { isAdminRole } from "../domain/roles.ts";
 import { REALM_COLUMN_SETTINGS, REALM_SETTING_VALIDATORS, realmSettings } from "../domain/realm-settings.ts";
 import { audit, AuditEvent } from "./audit.ts";
+import { createSystemGroups } from "./user-groups.ts";
 
 export interface CreateRealmInput {
   name: string;
@@ -32,6 +33,7 @@ export async function createRealm(deps: ActionDeps, input: CreateRealmInput): Pr
       dateCreated: deps.now(),
     });
     await audit(tx, deps, { realmId: realm.id, actorId: null, eventType: AuditEvent.REALM_CREATED, extra: { string_id: subdomain } });
+    await createSystemGroups(tx, realm.id, deps.now()); // satellites: Zulip's role:* system groups
     return realm;
   });
 }

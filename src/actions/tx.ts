@@ -6,6 +6,7 @@ import type { EventEnvelope, ZulipEvent } from "../events/bus.ts";
 import type { ActionDeps } from "./deps.ts";
 import { enqueueJob } from "../jobs/enqueue.ts";
 import type { EnqueueOptions } from "../jobs/types.ts";
+import { commitMark } from "../db/snapshot.ts";
 
 export interface ActionTx extends Tx {
   /** Queue an event for these users; delivered after commit, dropped on rollback. */
@@ -31,7 +32,12 @@ export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>
     };
     (atx as { enqueue: ActionTx["enqueue"] }).enqueue = (queue, payload, opts) =>
       enqueueJob(deps.store, tx, queue, payload, opts, deps.now());
-    tx.afterCommit(() => deps.bus.publish(batch));
-    return fn(atx);
+    let mark: number | undefined;
+    tx.afterCommit(() => deps.bus.publish(batch, { mark }));
+    const result = await fn(atx);
+    // The commit mark lets POST /register tell whether its snapshot already includes this
+    // transaction (db/snapshot.ts); only transactions that emit events need one.
+    if (batch.length) mark = await commitMark(deps.store, tx);
+    return result;
   });
 }

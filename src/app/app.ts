@@ -22,6 +22,12 @@ import { authenticateSession } from "../http/session.ts";
 import { createRateLimits } from "../auth/ratelimit.ts";
 import { rateLimitHooks } from "../http/ratelimit.ts";
 import { mountWebAuth } from "../http/web-auth.ts";
+import { stopPresence } from "../actions/presence.ts";
+// --- real-time events
+import { EventSystem, type EventStats } from "../events/system.ts";
+import { ClusterLink } from "../events/cluster.ts";
+import { recordServerVersion, restartEvent } from "../events/restart.ts";
+import { webSocketHandler, webSocketRoute } from "../http/ws.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -45,6 +51,10 @@ export interface App {
   /** metrics (registerCollector), heartbeat checks (health.register), error reports (errorReports.setSender) */
   ops: Ops;
   server: Server<unknown> | null;
+  /** event queues: counters for metrics via app.events.stats() */
+  events: EventSystem & { stats(): EventStats };
+  /** the Postgres LISTEN/NOTIFY link between nodes (null on SQLite) */
+  cluster: ClusterLink | null;
   /** the job queue, workers, scheduler and mailer (src/jobs) */
   jobs: Jobs;
   /** listen on config.host:config.port */
@@ -103,6 +113,33 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     raw: [...ops.http.raw, mountWebAuth],
     onRequest: ops.http.onRequest,
   };
+  // --- real-time events: queues, /ws, the cross-node link, restart events
+  const events = new EventSystem({
+    heartbeatMs: config.eventHeartbeatSeconds * 1000,
+    idleMs: config.eventQueueIdleSeconds * 1000,
+    maxQueueBytes: config.eventQueueMaxBytes,
+    log,
+  });
+  events.start(bus);
+  deps.events = events;
+  httpOptions.raw!.push(webSocketRoute(deps));
+  const websocket = webSocketHandler(deps);
+  const cluster = store.pubsub ? new ClusterLink(store as Store & { pubsub: NonNullable<Store["pubsub"]> }, bus, events, log) : null;
+  let previousVersion: Awaited<ReturnType<typeof recordServerVersion>> = null;
+  try {
+    await cluster?.start();
+    previousVersion = await recordServerVersion(deps);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  if (previousVersion) {
+    log.info("server version changed: sending restart events", { from: previousVersion.hearth_version });
+    cluster?.restart(restartEvent());
+  }
+  ops.metrics.registerStats("hearth_events", () => ({ ...events.stats(), ...(cluster ? { cluster: cluster.stats } : {}) }));
+  // --- end real-time events
+
   const http = createHttpApp(deps, httpOptions);
 
   const jobs = createJobs(deps, opts.jobs);
@@ -118,12 +155,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const app: App = {
     config, store, bus, log, deps, http, ops, jobs,
+    events, cluster,
     server: null,
     async start() {
       const server = Bun.serve({
         hostname: config.host,
         port: config.port,
         fetch: http.fetch,
+        websocket,
         // Zulip's own upload limit is enforced per route; this only bounds abuse.
         maxRequestBodySize: 1024 * 1024 * 1024,
         idleTimeout: 120,
@@ -145,6 +184,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         app.server = null;
         // Stop accepting; let in-flight requests finish within the grace period.
         const drained = server.stop(false);
+        // Held long-polls would keep the drain waiting until their heartbeat.
+        events.stop();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const timeout = new Promise<void>((res) => (timer = setTimeout(res, graceMs)));
         for (const fn of stopHooks.splice(0).reverse()) {
@@ -158,11 +199,15 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         clearTimeout(timer);
         await server.stop(true);
       } else {
+        events.stop();
         for (const fn of stopHooks.splice(0).reverse()) await fn();
       }
       ops.stop();
+      await cluster?.stop();
       await store.close();
     },
   };
+  // In-memory presence is written lazily; the last batch goes out before the store closes.
+  app.onStop(() => stopPresence(deps));
   return app;
 }

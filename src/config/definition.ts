@@ -163,6 +163,23 @@ export const settings = {
     env: "HEARTH_BACKUP_RETENTION", file: "backup_retention", kind: "int", default: 7, min: 1, max: 10000,
     doc: "How many scheduled backups to keep; older ones are deleted after a successful backup.",
   }),
+  presenceFlushSeconds: def({
+    env: "HEARTH_PRESENCE_FLUSH_SECONDS", file: "presence_flush_seconds", kind: "int", default: 5, min: 1, max: 300,
+    doc: "Presence is kept in memory and written to the database in batches this often (and at shutdown). A crash loses at most this much presence history.",
+  }),
+  // --- real-time events (src/events/) -------------------------------------------------
+  eventHeartbeatSeconds: def({
+    env: "HEARTH_EVENT_HEARTBEAT_SECONDS", file: "event_heartbeat_seconds", kind: "int", default: 45, min: 1, max: 80,
+    doc: "A held GET /events is answered with a heartbeat event after this many seconds without events. Must stay below event_queue_longpoll_timeout_seconds (90), which clients use as their HTTP timeout.",
+  }),
+  eventQueueIdleSeconds: def({
+    env: "HEARTH_EVENT_QUEUE_IDLE_SECONDS", file: "event_queue_idle_seconds", kind: "int", default: 600, min: 1, max: 7 * 24 * 3600,
+    doc: "An event queue nobody polled or attached to for this long is collected; its client gets BAD_EVENT_QUEUE_ID and re-registers (Zulip: 10 minutes).",
+  }),
+  eventQueueMaxBytes: def({
+    env: "HEARTH_EVENT_QUEUE_MAX_BYTES", file: "event_queue_max_bytes", kind: "int", default: 4 * 1024 * 1024, min: 1024, max: 1024 * 1024 * 1024,
+    doc: "Most serialized event bytes one queue may hold unacknowledged. A queue over the cap is dropped (its client gets BAD_EVENT_QUEUE_ID and re-registers), which bounds the memory a stalled client can pin.",
+  }),
   // --- jobs, schedule, email (src/jobs, src/schedule, src/email) ---------------------
   workerConcurrency: def({
     env: "HEARTH_WORKER_CONCURRENCY", file: "worker_concurrency", kind: "int", default: 4, min: 1, max: 256,

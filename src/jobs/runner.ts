@@ -116,9 +116,17 @@ export class JobRunner {
     this.unsubscribe = onJobsEnqueued(store, (qs) => {
       if (qs.some((q) => this.handlers.has(q))) this.wake();
     });
-    this.unlisten = await store.dialect.listen(store, NOTIFY_CHANNEL, (payload) => {
-      if (payload.split(",").some((q) => this.handlers.has(q))) this.wake();
-    });
+    // Postgres: other nodes' enqueues arrive by NOTIFY; after a reconnect (a gap may have
+    // lost some) look at the table at once.
+    this.unlisten = store.pubsub
+      ? await store.pubsub.listen(
+          NOTIFY_CHANNEL,
+          (payload) => {
+            if (payload.split(",").some((q) => this.handlers.has(q))) this.wake();
+          },
+          () => this.wake(),
+        )
+      : null;
     this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(this.opts.leaseMs / 3)));
     this.loopDone = this.loop();
   }

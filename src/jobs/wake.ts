@@ -21,9 +21,9 @@ export function onJobsEnqueued(store: Store, fn: (queues: string[]) => void): ()
  */
 export function jobsEnqueued(store: Store, queues: string[], onError?: (e: unknown) => void): Promise<void> {
   for (const fn of listeners.get(store) ?? []) fn(queues);
-  if (store.kind !== "pg") return Promise.resolve();
+  if (!store.pubsub) return Promise.resolve();
   // NOTIFY payloads are capped at 8 KB; queue names are short, but stay well under.
-  const sent = store.dialect.notify(store.db, NOTIFY_CHANNEL, queues.join(",").slice(0, 4000));
+  const sent = store.pubsub.notify(NOTIFY_CHANNEL, queues.join(",").slice(0, 4000));
   sent.catch((e) => onError?.(e));
   return sent.catch(() => {});
 }

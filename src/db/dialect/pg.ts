@@ -20,13 +20,6 @@ export const pgDialect: Dialect = {
       "update",
       opts?.skipLocked ? { skipLocked: true } : undefined,
     ) as typeof select,
-  async notify(db, channel, payload) {
-    await db.execute(sql`select pg_notify(${channel}, ${payload})`);
-  },
-  async listen(store, channel, fn) {
-    const { unlisten } = await pgClient(store).listen(channel, (p) => fn(p));
-    return unlisten;
-  },
   async tryHoldLock(store, key): Promise<HeldLock | null> {
     const client = pgClient(store);
     const conn = await client.reserve();

@@ -18,7 +18,5 @@ export const sqliteDialect: Dialect = {
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`(unixepoch('subsec') * 1000)`,
   lockRows: (select) => select,
-  notify: async () => {},
-  listen: async () => null,
   tryHoldLock: async () => ({ alive: async () => true, release: async () => {} }),
 };

@@ -23,10 +23,6 @@ export interface Dialect {
    * the builder unchanged: the transaction already holds the single writer lock.
    */
   lockRows<B>(select: B, opts?: { skipLocked?: boolean }): B;
-  /** Postgres NOTIFY (cross-node wake-ups); nothing on SQLite, which serves one process. */
-  notify(db: Db, channel: string, payload: string): Promise<void>;
-  /** LISTEN on a dedicated connection of this store; null on SQLite. Returns the unlisten. */
-  listen(store: unknown, channel: string, fn: (payload: string) => void): Promise<(() => Promise<void>) | null>;
   /**
    * Try to hold a session-level advisory lock on a dedicated connection (Postgres); the
    * lock is released when the holder releases it or its connection dies (a crashed node).

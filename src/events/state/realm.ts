@@ -19,7 +19,6 @@ export const realmStateProvider: StateProvider = {
     void realmSettings;
     const url = realmUrl(deps.config, realm.stringId);
     Object.assign(out, {
-      realm_id: realm.id,
       realm_url: url,
       realm_uri: url,
       realm_icon_url: realm.iconUrl ?? "/static/images/logo/hearth-icon.svg",

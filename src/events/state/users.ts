@@ -48,8 +48,8 @@ export const usersStateProvider: StateProvider = {
         delivery_email: me.deliveryEmail,
         full_name: me.fullName,
         avatar_source: me.avatarSource,
-        avatar_url: avatarUrl(ctx.deps.config, me, ctx.options.clientGravatar),
-        avatar_url_medium: avatarUrl(ctx.deps.config, me, ctx.options.clientGravatar),
+        avatar_url: avatarUrl(ctx.deps.config, me, false),
+        avatar_url_medium: avatarUrl(ctx.deps.config, me, false),
         ...selfFlags(ctx, me),
       });
     }

@@ -6,6 +6,12 @@ import { registerAuthRoutes } from "./auth.ts";
 import { registerBotRoutes } from "./bots.ts";
 import { registerRealmRoutes } from "./realm.ts";
 import { registerInviteRoutes } from "./invites.ts";
+import { registerPresenceRoutes } from "./presence.ts";
+import { registerTypingRoutes } from "./typing.ts";
+import { registerUserGroupRoutes } from "./user-groups.ts";
+import { registerPersonalRoutes } from "./personal.ts";
+import { registerRealmExtrasRoutes } from "./realm-extras.ts";
+import { registerEventRoutes } from "./events.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
@@ -14,4 +20,10 @@ export function registerApiRoutes(r: ApiRouter) {
   registerBotRoutes(r);
   registerRealmRoutes(r);
   registerInviteRoutes(r);
+  registerPresenceRoutes(r);
+  registerTypingRoutes(r);
+  registerUserGroupRoutes(r);
+  registerPersonalRoutes(r);
+  registerRealmExtrasRoutes(r);
+  registerEventRoutes(r);
 }
