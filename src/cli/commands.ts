@@ -15,6 +15,7 @@ import {
 } from "./commands/user-admin.ts";
 import { inviteCreateCommand } from "./commands/invite.ts";
 import { uploadsCleanupCommand, uploadsTransferCommand } from "./commands/uploads.ts";
+import { workerCommand, jobsListCommand, jobsRetryCommand, jobsPurgeCommand, scheduleListCommand } from "./commands/jobs.ts";
 
 export interface Command {
   /** one or more words: "serve", "user create" */
@@ -54,4 +55,5 @@ export const commands: Command[] = [
   auditListCommand,
   uploadsCleanupCommand,
   uploadsTransferCommand,
+  workerCommand, jobsListCommand, jobsRetryCommand, jobsPurgeCommand, scheduleListCommand,
 ];

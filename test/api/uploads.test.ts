@@ -11,6 +11,8 @@ import { inTx } from "../../src/actions/tx.ts";
 import { cleanupUnclaimedUploads, linkMessageAttachments, relinkMessageAttachments } from "../../src/actions/attachments.ts";
 import { createSession } from "../../src/auth/sessions.ts";
 import { realmById } from "../../src/db/repo/realms.ts";
+import { registeredSchedules } from "../../src/jobs/registry.ts";
+import "../../src/jobs/handlers/index.ts";
 import { fetchInitialState, defaultRegisterOptions } from "../../src/events/state/fetch.ts";
 
 const s3: S3Server = await startS3(["sqlite-uploads", "sqlite-avatars", "pg-uploads", "pg-avatars"]);
@@ -354,6 +356,23 @@ function suite(backend: "local" | "s3") {
       expect(keys).toContain(b.body.url.slice("/user_uploads/".length));
       const names = (await t.api("GET", "/attachments", { as: bob })).body.attachments.map((x: any) => x.name);
       expect(names).toEqual(["kept.txt"]);
+    });
+
+    test("the scheduled job (cleanup-unclaimed-uploads) runs the same cleanup through the job queue", async () => {
+      expect(registeredSchedules().some((s) => s.name === "cleanup-unclaimed-uploads")).toBe(true);
+      const c = await upload(t, bob, "orphan2.txt", new TextEncoder().encode("o"));
+      const key = c.body.url.slice("/user_uploads/".length);
+      const realNow = t.deps.now;
+      t.deps.now = () => new Date(realNow().getTime() + 22 * 86_400_000);
+      await t.app.jobs.start();
+      try {
+        await t.app.jobs.enqueue("uploads_cleanup", {});
+        for (let i = 0; i < 100 && (await storedKeys(t)).includes(key); i++) await Bun.sleep(50);
+        expect(await storedKeys(t)).not.toContain(key);
+      } finally {
+        await t.app.jobs.stop(1000);
+        t.deps.now = realNow;
+      }
     });
 
     test("avatars: upload, realm_user event, /avatar redirects to the image; non-images refused; delete → generated default", async () => {
