@@ -14,4 +14,6 @@ export const pgDialect: Dialect = {
   forUpdate: () => sql` FOR UPDATE`,
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`now()`,
+  // websearch_to_tsquery: words are ANDed, "quoted text" is a phrase, never a syntax error.
+  messageSearch: (query) => sql`"messages"."search_tsv" @@ websearch_to_tsquery('english', ${query})`,
 };

@@ -17,4 +17,9 @@ export interface Dialect {
   ilikeExact(column: SQL | unknown, value: string): SQL;
   /** the current instant as the dialect stores timestamps */
   now(): SQL;
+  /**
+   * Full-text condition on the messages table: topic + rendered text match `query`
+   * (words ANDed, "quoted phrases", stemmed). Postgres tsvector/GIN; SQLite FTS5.
+   */
+  messageSearch(query: string): SQL;
 }

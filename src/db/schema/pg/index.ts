@@ -1,2 +1,3 @@
 // Every table of the PostgreSQL schema. sqlite/index.ts has the same exports.
 export * from "./core.ts";
+export * from "./messages.ts";
