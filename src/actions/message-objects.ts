@@ -79,15 +79,8 @@ export async function messageObjects(
   const streamName = new Map(streams.map((s) => [s.id, s.name]));
   const reactionsBy = new Map<number, Record<string, unknown>[]>();
   for (const r of reactions) {
-    const u = users.get(r.userId);
     const l = reactionsBy.get(r.messageId) ?? [];
-    l.push({
-      emoji_name: r.emojiName,
-      emoji_code: r.emojiCode,
-      reaction_type: r.reactionType,
-      user_id: r.userId,
-      ...(u ? { user: { id: u.id, email: u.email, full_name: u.fullName, is_mirror_dummy: false } } : {}),
-    });
+    l.push({ emoji_name: r.emojiName, emoji_code: r.emojiCode, reaction_type: r.reactionType, user_id: r.userId });
     reactionsBy.set(r.messageId, l);
   }
   return rows.map((m) => {

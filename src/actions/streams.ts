@@ -167,7 +167,7 @@ export async function getStream(deps: ActionDeps, user: UserRow, id: number) {
 export async function getStreamId(deps: ActionDeps, user: UserRow, name: string): Promise<number> {
   const s = await streamByName(deps.store, user.realmId, name);
   if (!s || !canSeeStream(user, s, await subscriptionOf(deps.store, user.id, s.id))) {
-    throw new ApiError("STREAM_DOES_NOT_EXIST", `Channel '${name}' does not exist`, { stream: name });
+    throw new ApiError("BAD_REQUEST", `Invalid channel name '${name}'`);
   }
   return s.id;
 }

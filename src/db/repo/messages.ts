@@ -329,8 +329,14 @@ export function narrowSql(q: Q, access: Access, conds: NarrowCond[]): SQL {
 }
 
 /** Up to `limit` matching messages before (desc) or after (asc) `anchor`, exclusive. */
-export async function fetchSide(q: Q, where: SQL, anchor: number, side: "before" | "after", limit: number): Promise<MessageRow[]> {
+/** Ids are 32-bit columns; anchors such as Zulip's LARGER_THAN_MAX_MESSAGE_ID are clamped to fit. */
+const MAX_ID = 2147483647;
+const clampId = (n: number) => Math.max(-1, Math.min(n, MAX_ID));
+
+export async function fetchSide(q: Q, where: SQL, anchor0: number, side: "before" | "after", limit: number): Promise<MessageRow[]> {
   if (limit <= 0) return [];
+  if (side === "after" && anchor0 >= MAX_ID) return [];
+  const anchor = clampId(anchor0);
   const m = q.t.messages;
   return q.db
     .select()
@@ -341,6 +347,7 @@ export async function fetchSide(q: Q, where: SQL, anchor: number, side: "before"
 }
 
 export async function fetchExact(q: Q, where: SQL, id: number): Promise<MessageRow | undefined> {
+  if (id > MAX_ID || id < 0) return undefined;
   const rows = await q.db.select().from(q.t.messages).where(and(where, eq(q.t.messages.id, id))).limit(1);
   return rows[0];
 }
