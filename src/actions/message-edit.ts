@@ -7,7 +7,7 @@ import type { Q } from "../db/types.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import {
-  deleteMessages, editsOf, flagBits, insertEdits, lockUser, messagesByIds, readersOf, setFlagBit, topicMessageIds,
+  deleteMessages, editsOf, flagBits, insertEdits, lockUser, messagesByIds, readersOf, readIntervalsOf, setFlagBit, topicMessageIds,
   updateMessage, updateMessages, type MessageRow,
 } from "../db/repo/messages.ts";
 import { activeSubscriberIds, lockStream, streamById, subscriptionOf, type StreamRow } from "../db/repo/streams.ts";
@@ -19,7 +19,8 @@ import { renderMarkdown } from "../markdown/index.ts";
 import { htmlToText, lookupsFor, topicLinks } from "./render.ts";
 import { accessMessage } from "./message-access.ts";
 import { messageAudience, receiversOf } from "./messages.ts";
-import { canPostByPolicy, canSeeStream } from "./stream-access.ts";
+import { canPostByPolicy, canSeeStream, usersWhoCanSeeStream } from "./stream-access.ts";
+import { contains } from "../domain/intervals.ts";
 import { messageObjects } from "./message-objects.ts";
 
 export type PropagateMode = "change_one" | "change_later" | "change_all";
@@ -167,7 +168,13 @@ export async function editMessage(deps: ActionDeps, realm: RealmRow, user: UserR
         lastMovedTime: now,
       });
       if (newStream && newStream.firstMessageId === null) {
-        await tx.db.update(tx.t.streams).set({ firstMessageId: Math.min(...ids) }).where(eq(tx.t.streams.id, newStream.id));
+        const first = Math.min(...ids);
+        await tx.db.update(tx.t.streams).set({ firstMessageId: first }).where(eq(tx.t.streams.id, newStream.id));
+        tx.notify(
+          { type: "stream", op: "update", stream_id: newStream.id, name: newStream.name, property: "first_message_id", value: first },
+          await usersWhoCanSeeStream(tx, newStream),
+          realm.id,
+        );
       }
     }
 
@@ -215,9 +222,43 @@ export async function editMessage(deps: ActionDeps, realm: RealmRow, user: UserR
     }
     tx.notifyEnvelope({ event: event as never, userIds: audience, realmId: realm.id, perUser });
     if (lost.length) notifyDeleted(tx, realm.id, rows.map((r) => ({ ...r })), lost);
+    if (newStream) await notifyReceiptChanges(tx, realm.id, rows, m.streamId!, newStream.id, newTopic ?? m.topic);
     // Notification messages to the old/new thread need the notification bot (not built yet).
     return { detached_uploads: [] };
   });
+}
+
+/**
+ * After a move between streams, who "received" a message follows the destination stream's
+ * subscription intervals (docs/storage.md). Users for whom that changes get the flag
+ * events that describe it, so their unread counts stay exact: read for those who no longer
+ * received it, unread (with message_details) for those who now do and never read it.
+ */
+async function notifyReceiptChanges(tx: ActionTx, realmId: number, rows: MessageRow[], fromStream: number, toStream: number, topic: string) {
+  const si = tx.t.subscriptionIntervals;
+  const ivs = await tx.db.select().from(si).where(inArray(si.streamId, [fromStream, toStream]));
+  const covering = (streamId: number, id: number) =>
+    new Set(ivs.filter((iv) => iv.streamId === streamId && iv.startId <= id && (iv.endId === null || iv.endId >= id)).map((iv) => iv.userId));
+  const lost = new Map<number, number[]>();
+  const gained = new Map<number, number[]>();
+  for (const r of rows) {
+    const before = covering(fromStream, r.id);
+    const after = covering(toStream, r.id);
+    for (const u of before) if (!after.has(u) && u !== r.senderId) lost.set(u, [...(lost.get(u) ?? []), r.id]);
+    for (const u of after) if (!before.has(u) && u !== r.senderId) gained.set(u, [...(gained.get(u) ?? []), r.id]);
+  }
+  for (const [u, ids] of lost) {
+    const read = await readIntervalsOf(tx, u);
+    const wasUnread = ids.filter((id) => !contains(read, id));
+    if (wasUnread.length) tx.notify({ type: "update_message_flags", op: "add", operation: "add", flag: "read", messages: wasUnread, all: false }, [u], realmId);
+  }
+  for (const [u, ids] of gained) {
+    const read = await readIntervalsOf(tx, u);
+    const unread = ids.filter((id) => !contains(read, id));
+    if (!unread.length) continue;
+    const details = Object.fromEntries(unread.map((id) => [String(id), { type: "stream", stream_id: toStream, topic, unmuted_stream_msg: false }]));
+    tx.notify({ type: "update_message_flags", op: "remove", operation: "remove", flag: "read", messages: unread, all: false, message_details: details }, [u], realmId);
+  }
 }
 
 function notifyDeleted(tx: ActionTx, realmId: number, rows: MessageRow[], userIds: number[]) {

@@ -19,7 +19,7 @@ import { parseNarrow, type NarrowTerm } from "../domain/narrow.ts";
 import { Role, isGuestRole } from "../domain/roles.ts";
 import { normalize, union, type Interval } from "../domain/intervals.ts";
 import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, WILDCARD_MENTION_THRESHOLD, messagingSettings } from "../domain/realm-settings.ts";
-import { canPostByPolicy, canSeeStream } from "./stream-access.ts";
+import { canPostByPolicy, canSeeStream, usersWhoCanSeeStream } from "./stream-access.ts";
 import { htmlToText, lookupsFor, renderForRealm, renderSources } from "./render.ts";
 import { renderMarkdown, type RenderResult } from "../markdown/index.ts";
 import { messageObjects, readerState, flagsFor, recipientId } from "./message-objects.ts";
@@ -195,7 +195,14 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
     });
     // Uploads: rendered.uploadPaths lists the /user_uploads paths this message references;
     // the attachments area links them to message `msg.id` here, inside this transaction.
-    if (stream && stream.firstMessageId === null) await updateStream(tx, stream.id, { firstMessageId: msg.id });
+    if (stream && stream.firstMessageId === null) {
+      await updateStream(tx, stream.id, { firstMessageId: msg.id });
+      tx.notify(
+        { type: "stream", op: "update", stream_id: stream.id, name: stream.name, property: "first_message_id", value: msg.id },
+        await usersWhoCanSeeStream(tx, stream),
+        realm.id,
+      );
+    }
 
     const bits = new Map<number, number>();
     for (const id of mentioned) bits.set(id, (bits.get(id) ?? 0) | FlagBit.mentioned);

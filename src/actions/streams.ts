@@ -479,7 +479,7 @@ export async function patchStream(deps: ActionDeps, user: UserRow, id: number, p
     const gained = [...afterAudience].filter((u) => !beforeAudience.has(u));
     const lost = [...beforeAudience].filter((u) => !afterAudience.has(u));
     if (gained.length) tx.notify({ type: "stream", op: "create", streams: [streamObject(fresh, count)] }, gained, user.realmId);
-    if (lost.length) tx.notify({ type: "stream", op: "delete", streams: [streamObject(fresh, count)], stream_ids: [s.id] }, lost, user.realmId);
+    if (lost.length) tx.notify({ type: "stream", op: "delete", streams: [{ stream_id: s.id }], stream_ids: [s.id] }, lost, user.realmId);
     if (defaultChanged) await notifyDefaultStreams(tx, user.realmId);
     if (p.isArchived === true && !fresh.isArchived) await archiveInTx(tx, user, fresh);
     return {};
@@ -490,7 +490,8 @@ async function archiveInTx(tx: ActionTx, user: UserRow, s: StreamRow) {
   const audience = await usersWhoCanSeeStream(tx, s);
   const count = (await activeSubscriberIds(tx, s.id)).length;
   await updateStream(tx, s.id, { isArchived: true, isDefault: false });
-  tx.notify({ type: "stream", op: "delete", streams: [streamObject({ ...s, isArchived: true }, count)], stream_ids: [s.id] }, audience, user.realmId);
+  tx.notify({ type: "stream", op: "delete", streams: [{ stream_id: s.id }], stream_ids: [s.id] }, audience, user.realmId);
+  void count;
   if (s.isDefault) await notifyDefaultStreams(tx, user.realmId);
 }
 
@@ -562,8 +563,18 @@ export async function setTopicVisibility(deps: ActionDeps, user: UserRow, stream
       [user.id],
       user.realmId,
     );
+    // The legacy muted_topics event carries the whole list (Zulip sends both).
+    tx.notify({ type: "muted_topics", muted_topics: await mutedTopicsList(tx, user) }, [user.id], user.realmId);
     return {};
   });
+}
+
+export async function mutedTopicsList(q: Q, user: UserRow): Promise<[string, string, number][]> {
+  const names = new Map((await streamsInRealm(q, user.realmId)).map((s) => [s.id, s.name]));
+  return (await userTopicObjects(q, user.id))
+    .filter((t) => t.visibility_policy === 1)
+    .sort((a, b) => a.stream_id - b.stream_id || a.topic_name.localeCompare(b.topic_name))
+    .map((t) => [names.get(t.stream_id) ?? "", t.topic_name, t.last_updated]);
 }
 
 export { canReadWholeHistory, streamAccess, usersInRealm };

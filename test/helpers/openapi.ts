@@ -147,7 +147,7 @@ export function validateEvent(event: Record<string, unknown>): boolean {
   let v = compiled.get(key);
   if (v === undefined) {
     const op = loadSpec().paths["/events"].get;
-    const schema = normalize(op.responses["200"]).content["application/json"].schema;
+    const schema = normalize(normalize(op.responses["200"]).content["application/json"].schema);
     const itemSchema = schema.properties.events.items;
     v = ajv.compile(itemSchema);
     compiled.set(key, v);

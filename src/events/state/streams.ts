@@ -2,8 +2,7 @@
 // never_subscribed, streams, realm_default_streams, user_topics, muted_topics) and how
 // their events apply to a snapshot (Zulip's apply_events).
 import type { StateProvider } from "./types.ts";
-import { defaultStreamIds, subscriptionState, userTopicObjects } from "../../actions/streams.ts";
-import { streamsInRealm } from "../../db/repo/streams.ts";
+import { defaultStreamIds, mutedTopicsList, subscriptionState, userTopicObjects } from "../../actions/streams.ts";
 
 type Obj = Record<string, any>;
 const LISTS = ["subscriptions", "unsubscribed", "never_subscribed", "streams"] as const;
@@ -28,10 +27,7 @@ export const streamsProvider: StateProvider = {
     if (want("user_topic") || want("muted_topics")) {
       const topics = (await userTopicObjects(q, ctx.user.id)).sort((a, b) => a.stream_id - b.stream_id || a.topic_name.localeCompare(b.topic_name));
       if (want("user_topic")) out.user_topics = topics;
-      if (want("muted_topics")) {
-        const names = new Map((await streamsInRealm(q, ctx.realm.id)).map((s) => [s.id, s.name]));
-        out.muted_topics = topics.filter((t) => t.visibility_policy === 1).map((t) => [names.get(t.stream_id), t.topic_name, t.last_updated]);
-      }
+      if (want("muted_topics")) out.muted_topics = await mutedTopicsList(q, ctx.user);
     }
     return out;
   },
@@ -115,6 +111,7 @@ export const streamsProvider: StateProvider = {
       }
       if (e.op === "update") {
         eachStreamObject(s, [e.stream_id], (o) => {
+          if (e.property === "first_message_id" && o.first_message_id !== null) return;
           o[e.property] = e.value;
           if (e.property === "invite_only") {
             o.history_public_to_subscribers = e.history_public_to_subscribers;
@@ -129,6 +126,10 @@ export const streamsProvider: StateProvider = {
     }
     if (event.type === "default_streams") {
       if (s.realm_default_streams) s.realm_default_streams = [...((event as Obj).default_streams as number[])];
+      return true;
+    }
+    if (event.type === "muted_topics") {
+      if (s.muted_topics) s.muted_topics = structuredClone((event as Obj).muted_topics);
       return true;
     }
     if (event.type === "user_topic") {
