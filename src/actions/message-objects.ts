@@ -11,6 +11,8 @@ import { intervalsOfUser, streamsByIds } from "../db/repo/streams.ts";
 import { contains, type Interval } from "../domain/intervals.ts";
 import { FlagBit, Wildcard, flagNames } from "../domain/flags.ts";
 import { avatarUrl } from "../domain/avatars.ts";
+import { renderSources } from "./render.ts";
+import { renderTopicLinks } from "../markdown/index.ts";
 
 export interface MessageObjectOptions {
   applyMarkdown: boolean;
@@ -64,12 +66,13 @@ export async function messageObjects(
   const ids = rows.map((r) => r.id);
   const groupIds = [...new Set(rows.filter((r) => r.dmGroupId !== null).map((r) => r.dmGroupId!))];
   const streamIds = [...new Set(rows.filter((r) => r.streamId !== null).map((r) => r.streamId!))];
-  const [members, streams, reactions, bits, st] = await Promise.all([
+  const [members, streams, reactions, bits, st, linkifiers] = await Promise.all([
     dmGroupMembers(q, groupIds),
     streamsByIds(q, streamIds),
     reactionsFor(q, ids),
     flagBits(q, reader.id, ids),
     readerState(q, reader.id),
+    renderSources.linkifiers(q, realm.id),
   ]);
   const userIds = new Set<number>(rows.map((r) => r.senderId));
   for (const l of members.values()) for (const u of l) userIds.add(u);
@@ -102,7 +105,7 @@ export async function messageObjects(
       is_me_message: m.isMeMessage,
       reactions: reactionsBy.get(m.id) ?? [],
       submessages: [],
-      topic_links: [],
+      topic_links: linkifiers.length && m.streamId !== null ? renderTopicLinks(m.topic, linkifiers) : [],
       flags: flagsFor(reader.id, m, st, bits.get(m.id) ?? 0),
     };
     if (m.streamId !== null) {

@@ -15,12 +15,13 @@ import {
 import { activeSubscriberIds, lockStream, streamById, streamByName, subscriptionOf, updateStream, type StreamRow } from "../db/repo/streams.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { FlagBit, Wildcard } from "../domain/flags.ts";
+import { avatarUrl } from "../domain/avatars.ts";
 import { parseNarrow, type NarrowTerm } from "../domain/narrow.ts";
 import { Role, isGuestRole } from "../domain/roles.ts";
 import { normalize, union, type Interval } from "../domain/intervals.ts";
 import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, WILDCARD_MENTION_THRESHOLD, messagingSettings } from "../domain/realm-settings.ts";
 import { canPostByPolicy, canSeeStream, usersWhoCanSeeStream } from "./stream-access.ts";
-import { htmlToText, lookupsFor, renderForRealm, renderSources } from "./render.ts";
+import { htmlToText, lookupsFor, renderForRealm, renderSources, topicLinks } from "./render.ts";
 import { renderMarkdown, type RenderResult } from "../markdown/index.ts";
 import { messageObjects, readerState, flagsFor, recipientId } from "./message-objects.ts";
 import { resolveNarrow } from "./narrow.ts";
@@ -237,8 +238,7 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       // addressing, so every queue of the sender gets it; other queues ignore unknown local ids.
       perUser[sender.id] = { ...(perUser[sender.id] ?? { flags: flagsOf(sender.id) }), local_message_id: input.localId };
     }
-    const [obj] = await messageObjects(tx, realm, sender, [msg], { applyMarkdown: true, clientGravatar: false });
-    delete obj!.flags;
+    const obj = await newMessageObject(tx, realm, sender, msg, stream);
     tx.notifyEnvelope({
       event: { type: "message", message: obj!, flags: baseFlags },
       userIds: allRecipients,
@@ -248,6 +248,41 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
     });
     return { id: msg.id };
   });
+}
+
+/** The message object of a just-sent message, from what the send already holds (no extra queries for streams). */
+async function newMessageObject(q: Q, realm: RealmRow, sender: UserRow, m: MessageRow, stream: StreamRow | null): Promise<Record<string, unknown>> {
+  const o: Record<string, unknown> = {
+    id: m.id,
+    sender_id: sender.id,
+    sender_email: sender.email,
+    sender_full_name: sender.fullName,
+    sender_realm_str: realm.stringId,
+    avatar_url: avatarUrl(null, sender, false),
+    client: m.client,
+    type: stream ? "stream" : "private",
+    recipient_id: recipientId(m),
+    subject: m.topic,
+    timestamp: Math.floor(m.dateSent.getTime() / 1000),
+    content: m.renderedContent,
+    content_type: "text/html",
+    is_me_message: m.isMeMessage,
+    reactions: [],
+    submessages: [],
+    topic_links: [],
+  };
+  if (stream) {
+    o.stream_id = stream.id;
+    o.display_recipient = stream.name;
+    o.topic_links = await topicLinks(q, realm.id, m.topic);
+  } else {
+    const ids = (await dmGroupMembers(q, [m.dmGroupId!])).get(m.dmGroupId!) ?? [];
+    const users = await q.db.select().from(q.t.users).where(inArray(q.t.users.id, ids));
+    o.display_recipient = users
+      .sort((a, b) => a.id - b.id)
+      .map((u) => ({ id: u.id, email: u.email, full_name: u.fullName, is_mirror_dummy: false }));
+  }
+  return o;
 }
 
 function renderSourcesHasMembers(): boolean {
