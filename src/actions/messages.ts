@@ -153,9 +153,10 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
 
     // Mentions become flags only for users who receive the message.
     const mentioned = new Set<number>([...rendered.mentionedUserIds].filter((id) => recipientSet.has(id)));
-    if (rendered.mentionedGroupIds.size && renderSourcesHasMembers()) {
-      for (const id of await groupMembers(tx, [...rendered.mentionedGroupIds])) if (recipientSet.has(id)) mentioned.add(id);
+    if (rendered.mentionedGroupIds.size) {
+      for (const id of await renderSources.groupMembers(tx, [...rendered.mentionedGroupIds])) if (recipientSet.has(id)) mentioned.add(id);
     }
+    const alerted = new Set(await renderSources.alertWordMatches(tx, realm.id, recipients.filter((id) => id !== sender.id), rendered.text));
     let wildcard: number = Wildcard.NONE;
     const topicParticipants = new Set<number>();
     if (stream && rendered.wildcard === "stream") {
@@ -208,6 +209,7 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
     const bits = new Map<number, number>();
     for (const id of mentioned) bits.set(id, (bits.get(id) ?? 0) | FlagBit.mentioned);
     for (const id of topicParticipants) bits.set(id, (bits.get(id) ?? 0) | FlagBit.topic_wildcard_mentioned);
+    for (const id of alerted) bits.set(id, (bits.get(id) ?? 0) | FlagBit.has_alert_word);
     await insertFlagRows(tx, [...bits].map(([userId, b]) => ({ userId, messageId: msg.id, bits: b })));
     if (readBySender) {
       await lockUser(tx, sender.id);
@@ -227,6 +229,7 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       if (wildcard === Wildcard.STREAM) f.push("stream_wildcard_mentioned");
       if (b & FlagBit.topic_wildcard_mentioned) f.push("topic_wildcard_mentioned");
       if (wildcard === Wildcard.STREAM || b & FlagBit.topic_wildcard_mentioned) f.push("wildcard_mentioned");
+      if (b & FlagBit.has_alert_word) f.push("has_alert_word");
       return f;
     };
     for (const uid of new Set([sender.id, ...bits.keys()])) {
@@ -283,15 +286,6 @@ async function newMessageObject(q: Q, realm: RealmRow, sender: UserRow, m: Messa
       .map((u) => ({ id: u.id, email: u.email, full_name: u.fullName, is_mirror_dummy: false }));
   }
   return o;
-}
-
-function renderSourcesHasMembers(): boolean {
-  return typeof (renderSources as { groupMembers?: unknown }).groupMembers === "function";
-}
-
-async function groupMembers(q: Q, groupIds: number[]): Promise<number[]> {
-  const f = (renderSources as { groupMembers?: (q: Q, ids: number[]) => Promise<number[]> }).groupMembers;
-  return f ? f(q, groupIds) : [];
 }
 
 // ---------------------------------------------------------------- read

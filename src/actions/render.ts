@@ -13,12 +13,18 @@ type Linkifier = MarkdownLookups["linkifiers"][number];
 
 export const renderSources: {
   groupsByName(q: Q, realmId: number, names: string[]): Promise<Named<{ id: number; name: string; description?: string }>>;
+  /** members of the mentioned user groups (a group mention flags them as mentioned) */
+  groupMembers(q: Q, groupIds: number[]): Promise<number[]>;
   realmEmoji(q: Q, realmId: number): Promise<Named<{ id: string; sourceUrl: string; stillUrl?: string | null }>>;
   linkifiers(q: Q, realmId: number): Promise<Linkifier[]>;
+  /** which of `userIds` have an alert word in `text` (sets has_alert_word) */
+  alertWordMatches(q: Q, realmId: number, userIds: number[], text: string): Promise<number[]>;
 } = {
   groupsByName: async () => new Map(),
+  groupMembers: async () => [],
   realmEmoji: async () => new Map(),
   linkifiers: async () => [],
+  alertWordMatches: async () => [],
 };
 
 /** The names and ids a message's text could refer to, so lookups are loaded in bulk. */

@@ -172,6 +172,13 @@ export async function getStreamId(deps: ActionDeps, user: UserRow, name: string)
   return s.id;
 }
 
+export async function isSubscribed(deps: ActionDeps, user: UserRow, userId: number, streamId: number): Promise<boolean> {
+  const s = await accessStreamById(deps.store, user, streamId);
+  const target = await userById(deps.store, userId);
+  if (!target || target.realmId !== user.realmId) throw errors.badRequest("No such user");
+  return !!(await subscriptionOf(deps.store, userId, s.id))?.active;
+}
+
 export async function getStreamMembers(deps: ActionDeps, user: UserRow, id: number): Promise<number[]> {
   const s = await accessStreamById(deps.store, user, id);
   return activeSubscriberIds(deps.store, s.id);

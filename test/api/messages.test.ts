@@ -123,6 +123,27 @@ forEachDialect("messages", (t) => {
     expect(none.body.messages).toEqual([]);
   });
 
+  test("wildcard mentions: realm policy above 15 subscribers; stream and topic wildcard flags", async () => {
+    const small = await send(alice, { type: "stream", to: "dev", topic: "wild", content: "@**all** hello" });
+    expect(small.status).toBe(200);
+    const got = await t.api("GET", `/messages/${small.body.id}`, { as: bob });
+    expect(got.body.message.flags).toEqual(["stream_wildcard_mentioned", "wildcard_mentioned"]);
+    const members = [];
+    for (let i = 0; i < 16; i++) members.push((await t.user()).id);
+    await t.api("POST", "/users/me/subscriptions", { as: admin, params: { subscriptions: [{ name: "crowd" }], principals: [admin.id, alice.id, ...members] } });
+    const denied = await send(alice, { type: "stream", to: "crowd", topic: "x", content: "@**everyone** look" });
+    expect([denied.status, denied.body.code]).toEqual([400, "STREAM_WILDCARD_MENTION_NOT_ALLOWED"]);
+    expect((await send(admin, { type: "stream", to: "crowd", topic: "x", content: "@**channel** look" })).status).toBe(200);
+    // @topic flags only the topic's participants
+    await send(bob, { type: "stream", to: "dev", topic: "wild", content: "I was here" });
+    const tw = await send(alice, { type: "stream", to: "dev", topic: "wild", content: "@**topic** ping" });
+    expect((await t.api("GET", `/messages/${tw.body.id}`, { as: bob })).body.message.flags).toEqual(["topic_wildcard_mentioned", "wildcard_mentioned"]);
+    await t.api("POST", "/users/me/subscriptions", { as: carol, params: { subscriptions: [{ name: "dev" }] } });
+    const tw2 = await send(alice, { type: "stream", to: "dev", topic: "wild", content: "@**topic** again" });
+    expect((await t.api("GET", `/messages/${tw2.body.id}`, { as: carol })).body.message.flags).toEqual([]);
+    await t.api("DELETE", "/users/me/subscriptions", { as: carol, params: { subscriptions: ["dev"] } });
+  });
+
   test("flags/narrow and mark_topic_as_read", async () => {
     const ids: number[] = [];
     for (let i = 0; i < 3; i++) ids.push((await send(alice, { type: "stream", to: "dev", topic: "bulk", content: `b${i}` })).body.id);

@@ -35,6 +35,8 @@ forEachDialect("streams and subscriptions", (t) => {
     expect(members.body.subscribers).toEqual([alice.id]);
     const all = await t.api("GET", "/streams", { as: bob });
     expect(all.body.streams.map((s: any) => s.name)).toContain("general");
+    expect((await t.api("GET", `/users/${alice.id}/subscriptions/${id}`, { as: bob })).body.is_subscribed).toBe(true);
+    expect((await t.api("GET", `/users/${bob.id}/subscriptions/${id}`, { as: bob })).body.is_subscribed).toBe(false);
     const missing = await t.api("GET", "/get_stream_id", { as: bob, params: { stream: "nope" } });
     expect([missing.status, missing.body.code, missing.body.msg]).toEqual([400, "BAD_REQUEST", "Invalid channel name 'nope'"]);
   });

@@ -4,7 +4,7 @@ import type { AuthedCtx } from "../context.ts";
 import { check, type Params } from "../params.ts";
 import { errors } from "../../domain/errors.ts";
 import {
-  archiveStream, getStream, getStreamId, getStreamMembers, getSubscriptions, listStreams, patchStream, setDefaultStream,
+  archiveStream, getStream, getStreamId, isSubscribed, getStreamMembers, getSubscriptions, listStreams, patchStream, setDefaultStream,
   setTopicVisibility, subscribe, unsubscribe, updateSubscriptionProperties,
 } from "../../actions/streams.ts";
 import { deleteTopic, streamTopics } from "../../actions/topics.ts";
@@ -102,6 +102,9 @@ export function registerStreamRoutes(r: ApiRouter) {
   });
   r.get("/streams/:stream_id", async (ctx: AuthedCtx) => ({ stream: await getStream(ctx.deps, ctx.user, pathInt(ctx, 1)) }));
   r.get("/streams/:stream_id/members", async (ctx: AuthedCtx) => ({ subscribers: await getStreamMembers(ctx.deps, ctx.user, pathInt(ctx, 1)) }));
+  r.get("/users/:user_id/subscriptions/:stream_id", async (ctx: AuthedCtx) => ({
+    is_subscribed: await isSubscribed(ctx.deps, ctx.user, pathInt(ctx, 1), pathInt(ctx, 3)),
+  }));
   r.get("/get_stream_id", async (ctx: AuthedCtx) => ({ stream_id: await getStreamId(ctx.deps, ctx.user, ctx.params.str("stream")) }));
 
   r.patch("/streams/:stream_id", async (ctx: AuthedCtx) => {
