@@ -1,16 +1,16 @@
 // Editing, moving and deleting messages, and their history. Every prior version of the
 // content, topic and stream is kept in message_edits (the security model's promise).
-import { and, eq, inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { ActionDeps } from "./deps.ts";
 import { inTx, type ActionTx } from "./tx.ts";
 import type { Q } from "../db/types.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import {
-  deleteMessages, editsOf, flagBits, insertEdits, lockUser, messagesByIds, readersOf, readIntervalsOf, setFlagBit, topicMessageIds,
+  deleteMessages, editsOf, insertEdits, messagesByIds, readersOf, readIntervalsOf, setFlagBit, topicMessageIds,
   updateMessage, updateMessages, type MessageRow,
 } from "../db/repo/messages.ts";
-import { activeSubscriberIds, lockStream, streamById, subscriptionOf, type StreamRow } from "../db/repo/streams.ts";
+import { lockStream, streamById, subscriptionOf, type StreamRow } from "../db/repo/streams.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { FlagBit, Wildcard, flagNames } from "../domain/flags.ts";
 import { isAdminRole, isModeratorOrAbove, isGuestRole } from "../domain/roles.ts";
@@ -21,7 +21,6 @@ import { accessMessage } from "./message-access.ts";
 import { messageAudience, receiversOf } from "./messages.ts";
 import { canPostByPolicy, canSeeStream, usersWhoCanSeeStream } from "./stream-access.ts";
 import { contains } from "../domain/intervals.ts";
-import { messageObjects } from "./message-objects.ts";
 
 export type PropagateMode = "change_one" | "change_later" | "change_all";
 
@@ -69,7 +68,7 @@ async function flagsEnvelope(q: Q, m: MessageRow, userIds: number[]) {
 export async function editMessage(deps: ActionDeps, realm: RealmRow, user: UserRow, id: number, input: EditInput) {
   const settings = messagingSettings(realm);
   const q0 = deps.store;
-  const m0 = await accessMessage(q0, user, id);
+  await accessMessage(q0, user, id);
   if (input.content === undefined && input.topic === undefined && input.streamId === undefined) {
     throw errors.badRequest("Nothing to change");
   }
@@ -332,4 +331,3 @@ export async function messageHistory(deps: ActionDeps, realm: RealmRow, user: Us
   return { message_history: entries.reverse() };
 }
 
-export { messageObjects, flagBits, lockUser, inArray, and, activeSubscriberIds };

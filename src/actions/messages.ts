@@ -8,24 +8,23 @@ import type { Q } from "../db/types.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import { userByEmail, userById, type UserRow } from "../db/repo/users.ts";
 import {
-  allMatchingIds, dmGroupMembers, fetchExact, fetchSide, firstMatchingId, getOrCreateDmGroup, insertFlagRows,
-  insertMessage, matchingIds, messagesByIds, narrowSql, readIntervalsOf, readSql, receivedSql, readersOf, replaceReadIntervals, lockUser,
+  dmGroupMembers, fetchExact, fetchSide, firstMatchingId, getOrCreateDmGroup, insertFlagRows,
+  insertMessage, matchingIds, messagesByIds, narrowSql, readSql, receivedSql, readersOf, lockUser,
   type MessageRow,
 } from "../db/repo/messages.ts";
 import { activeSubscriberIds, lockStream, streamById, streamByName, subscriptionOf, updateStream, type StreamRow } from "../db/repo/streams.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { FlagBit, Wildcard } from "../domain/flags.ts";
 import { avatarUrl } from "../domain/avatars.ts";
-import { parseNarrow, type NarrowTerm } from "../domain/narrow.ts";
+import type { NarrowTerm } from "../domain/narrow.ts";
 import { Role, isGuestRole } from "../domain/roles.ts";
-import { normalize, union, type Interval } from "../domain/intervals.ts";
 import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, WILDCARD_MENTION_THRESHOLD, messagingSettings } from "../domain/realm-settings.ts";
 import { canPostByPolicy, canSeeStream, usersWhoCanSeeStream } from "./stream-access.ts";
 import { htmlToText, lookupsFor, renderForRealm, renderSources, topicLinks } from "./render.ts";
-import { renderMarkdown, type RenderResult } from "../markdown/index.ts";
-import { messageObjects, readerState, flagsFor, recipientId } from "./message-objects.ts";
+import { renderMarkdown } from "../markdown/index.ts";
+import { messageObjects, recipientId } from "./message-objects.ts";
 import { resolveNarrow } from "./narrow.ts";
-import { accessMessage, invalidMessage } from "./message-access.ts";
+import { accessMessage } from "./message-access.ts";
 
 export const LARGER_THAN_MAX_MESSAGE_ID = 10000000000000000;
 
@@ -409,5 +408,3 @@ export async function readReceipts(deps: ActionDeps, realm: RealmRow, user: User
   return { user_ids: active.sort((a, b) => a - b) };
 }
 
-export { parseNarrow, recipientId, readerState, flagsFor, invalidMessage, allMatchingIds, readIntervalsOf, replaceReadIntervals, normalize, union };
-export type { Interval, RenderResult };

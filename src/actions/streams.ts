@@ -5,8 +5,7 @@
 import type { ActionDeps } from "./deps.ts";
 import { inTx, type ActionTx } from "./tx.ts";
 import type { Q } from "../db/types.ts";
-import type { RealmRow } from "../db/repo/realms.ts";
-import { userByEmail, userById, usersInRealm, type UserRow } from "../db/repo/users.ts";
+import { userByEmail, userById, type UserRow } from "../db/repo/users.ts";
 import {
   activeSubscriberIds, closeInterval, deactivateSubscription, insertStream, lockStream, maxMessageId, openInterval,
   streamById, streamByName, streamsInRealm, subscribersByStream, subscriptionOf, subscriptionsOfUser,
@@ -14,9 +13,9 @@ import {
   type StreamRow, type SubscriptionRow,
 } from "../db/repo/streams.ts";
 import { ApiError, errors } from "../domain/errors.ts";
-import { Role, isAdminRole, isGuestRole } from "../domain/roles.ts";
+import { isAdminRole, isGuestRole } from "../domain/roles.ts";
 import { MAX_STREAM_DESCRIPTION_LENGTH, MAX_STREAM_NAME_LENGTH, MAX_TOPIC_LENGTH } from "../domain/realm-settings.ts";
-import { canSeeStream, canReadWholeHistory, realmMemberIds, streamAccess, usersWhoCanSeeStream } from "./stream-access.ts";
+import { canSeeStream, realmMemberIds, usersWhoCanSeeStream } from "./stream-access.ts";
 import { renderForRealm } from "./render.ts";
 
 // ---------------------------------------------------------------- objects
@@ -495,10 +494,8 @@ export async function patchStream(deps: ActionDeps, user: UserRow, id: number, p
 
 async function archiveInTx(tx: ActionTx, user: UserRow, s: StreamRow) {
   const audience = await usersWhoCanSeeStream(tx, s);
-  const count = (await activeSubscriberIds(tx, s.id)).length;
   await updateStream(tx, s.id, { isArchived: true, isDefault: false });
   tx.notify({ type: "stream", op: "delete", streams: [{ stream_id: s.id }], stream_ids: [s.id] }, audience, user.realmId);
-  void count;
   if (s.isDefault) await notifyDefaultStreams(tx, user.realmId);
 }
 
@@ -584,5 +581,3 @@ export async function mutedTopicsList(q: Q, user: UserRow): Promise<[string, str
     .map((t) => [names.get(t.stream_id) ?? "", t.topic_name, t.last_updated]);
 }
 
-export { canReadWholeHistory, streamAccess, usersInRealm };
-export type { RealmRow };

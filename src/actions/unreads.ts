@@ -1,7 +1,7 @@
 // The /register message keys computed from Hearth's storage: unread_msgs (capped at
 // 50,000 with old_unreads_missing, as Zulip), starred_messages, recent_private_conversations
 // and max_message_id.
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Q } from "../db/types.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import { dmGroupMembers, messageIdsWithBit, readIntervalsOf, receivedSql, recentDmGroups, unreadRows } from "../db/repo/messages.ts";
@@ -105,4 +105,3 @@ export async function maxReceivedMessageId(q: Q, user: UserRow): Promise<number>
   const rows = await q.db.select({ id: m.id }).from(m).where(and(eq(m.realmId, user.realmId), receivedSql(q, user.id))).orderBy(desc(m.id)).limit(1);
   return rows[0]?.id ?? -1;
 }
-void sql;

@@ -2,7 +2,7 @@
 // recent_private_conversations; and how message, flag, edit and delete events apply.
 import type { StateProvider } from "./types.ts";
 import {
-  addUnread, emptyUnread, maxReceivedMessageId, recentPrivateConversations, removeUnread, sortUnread, starredMessages, unreadMsgs,
+  addUnread, maxReceivedMessageId, recentPrivateConversations, removeUnread, sortUnread, starredMessages, unreadMsgs,
 } from "../../actions/unreads.ts";
 
 type Obj = Record<string, any>;
@@ -107,4 +107,3 @@ export const messagesProvider: StateProvider = {
     return false;
   },
 };
-void emptyUnread;

@@ -7,6 +7,11 @@ import { defaultStreamIds, mutedTopicsList, subscriptionState, userTopicObjects 
 type Obj = Record<string, any>;
 const LISTS = ["subscriptions", "unsubscribed", "never_subscribed", "streams"] as const;
 const byId = (a: Obj, b: Obj) => a.stream_id - b.stream_id;
+/** The per-user keys of a subscription object (a stream object is the rest). */
+const SUBSCRIPTION_ONLY = new Set([
+  "color", "is_muted", "in_home_view", "pin_to_top", "desktop_notifications", "audible_notifications",
+  "push_notifications", "email_notifications", "wildcard_mentions_notify", "subscribers",
+]);
 
 function eachStreamObject(state: Obj, streamIds: number[], fn: (o: Obj, list: string) => void) {
   for (const l of LISTS) for (const o of (state[l] as Obj[] | undefined) ?? []) if (streamIds.includes(o.stream_id)) fn(o, l);
@@ -46,8 +51,7 @@ export const streamsProvider: StateProvider = {
             s.subscriptions = [...s.subscriptions.filter((o: Obj) => o.stream_id !== sub.stream_id), copy].sort(byId);
           }
           if (s.streams) {
-            const { color, is_muted, in_home_view, pin_to_top, desktop_notifications, audible_notifications, push_notifications, email_notifications, wildcard_mentions_notify, subscribers, ...stream } = sub;
-            void [color, is_muted, in_home_view, pin_to_top, desktop_notifications, audible_notifications, push_notifications, email_notifications, wildcard_mentions_notify, subscribers];
+            const stream = Object.fromEntries(Object.entries(sub).filter(([k]) => !SUBSCRIPTION_ONLY.has(k)));
             s.streams = [...s.streams.filter((o: Obj) => o.stream_id !== sub.stream_id), stream].sort(byId);
           }
         }
