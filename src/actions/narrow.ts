@@ -166,7 +166,7 @@ export async function resolveNarrow(q: Q, user: UserRow, terms: NarrowTerm[], em
   // result to readable messages, so the per-row access test can go: the query becomes an
   // index range scan on (stream_id, id). That is the hot path of GET /messages.
   const confined = conds.some((c) => !c.negated && c.kind === "stream" && whole.has(c.streamId));
-  if (confined && !userSpecific) access.whole = "all";
+  if (confined && !userSpecific) access.whole = "confined";
   if (publicWhole && !userSpecific && whole.size) {
     // channels:public plus a private stream term: keep both grants.
     access.whole = [...whole, ...(await streamsInRealm(q, user.realmId)).filter((s) => !s.inviteOnly).map((s) => s.id)];

@@ -8,17 +8,25 @@ export type SubscriptionRow = Tables["subscriptions"]["$inferSelect"];
 export type IntervalRow = Tables["subscriptionIntervals"]["$inferSelect"];
 export type UserTopicRow = Tables["userTopics"]["$inferSelect"];
 
+/**
+ * Runs a fixed-shape hot query as a named prepared statement: on Postgres, drizzle then asks
+ * postgres.js to prepare it server-side (parsed and planned once per connection); without a
+ * name every execution is parsed again. Only for queries whose SQL text never varies.
+ */
+export function hot<T>(name: string, builder: { prepare(name: string): { execute(): Promise<T> } }): Promise<T> {
+  return builder.prepare(name).execute();
+}
+
 export async function streamById(q: Q, realmId: number, id: number): Promise<StreamRow | undefined> {
-  const rows = await q.db.select().from(q.t.streams).where(and(eq(q.t.streams.id, id), eq(q.t.streams.realmId, realmId))).limit(1);
+  const rows = await hot("stream_by_id", q.db.select().from(q.t.streams).where(and(eq(q.t.streams.id, id), eq(q.t.streams.realmId, realmId))).limit(1));
   return rows[0];
 }
 
 export async function streamByName(q: Q, realmId: number, name: string): Promise<StreamRow | undefined> {
-  const rows = await q.db
-    .select()
-    .from(q.t.streams)
-    .where(and(eq(q.t.streams.realmId, realmId), eq(q.t.streams.nameKey, name.trim().toLowerCase())))
-    .limit(1);
+  const rows = await hot(
+    "stream_by_name",
+    q.db.select().from(q.t.streams).where(and(eq(q.t.streams.realmId, realmId), eq(q.t.streams.nameKey, name.trim().toLowerCase()))).limit(1),
+  );
   return rows[0];
 }
 
@@ -59,20 +67,22 @@ export async function subscriptionsOfUser(q: Q, userId: number): Promise<Subscri
 }
 
 export async function subscriptionOf(q: Q, userId: number, streamId: number): Promise<SubscriptionRow | undefined> {
-  const rows = await q.db
-    .select()
-    .from(q.t.subscriptions)
-    .where(and(eq(q.t.subscriptions.userId, userId), eq(q.t.subscriptions.streamId, streamId)))
-    .limit(1);
+  const rows = await hot(
+    "subscription_of",
+    q.db.select().from(q.t.subscriptions).where(and(eq(q.t.subscriptions.userId, userId), eq(q.t.subscriptions.streamId, streamId))).limit(1),
+  );
   return rows[0];
 }
 
 export async function activeSubscriberIds(q: Q, streamId: number): Promise<number[]> {
-  const rows = await q.db
-    .select({ id: q.t.subscriptions.userId })
-    .from(q.t.subscriptions)
-    .innerJoin(q.t.users, eq(q.t.users.id, q.t.subscriptions.userId))
-    .where(and(eq(q.t.subscriptions.streamId, streamId), eq(q.t.subscriptions.active, true), eq(q.t.users.isActive, true)));
+  const rows = await hot(
+    "active_subscriber_ids",
+    q.db
+      .select({ id: q.t.subscriptions.userId })
+      .from(q.t.subscriptions)
+      .innerJoin(q.t.users, eq(q.t.users.id, q.t.subscriptions.userId))
+      .where(and(eq(q.t.subscriptions.streamId, streamId), eq(q.t.subscriptions.active, true), eq(q.t.users.isActive, true))),
+  );
   return rows.map((r) => r.id);
 }
 
