@@ -144,6 +144,31 @@ forEachDialect("messages", (t) => {
     await t.api("DELETE", "/users/me/subscriptions", { as: carol, params: { subscriptions: ["dev"] } });
   });
 
+  test("narrow operators: sender, id, with, has:link, is:resolved, is:followed, is:muted, in:home, channels:public", async () => {
+    const streamId = (await t.api("GET", "/get_stream_id", { as: bob, params: { stream: "dev" } })).body.stream_id;
+    const link = (await send(bob, { type: "stream", to: "dev", topic: "ops", content: "see https://example.com/x" })).body.id;
+    const plain = (await send(alice, { type: "stream", to: "dev", topic: "✔ done", content: "resolved topic" })).body.id;
+    const muted = (await send(alice, { type: "stream", to: "dev", topic: "noise", content: "muted topic" })).body.id;
+    const q = (narrow: unknown[], n = 100) => get(bob, { anchor: "newest", num_before: n, num_after: 0, narrow }).then((r) => r.body.messages.map((m: any) => m.id));
+    expect((await q([{ operator: "has", operand: "link" }])).includes(link)).toBe(true);
+    expect((await q([{ operator: "has", operand: "link" }])).includes(plain)).toBe(false);
+    expect(await q([{ operator: "is", operand: "resolved" }])).toEqual([plain]);
+    expect(await q([{ operator: "id", operand: plain }])).toEqual([plain]);
+    expect((await q([{ operator: "sender", operand: bob.email }])).every((id: number) => id !== plain)).toBe(true);
+    expect((await q([{ operator: "sender", operand: alice.id }])).includes(plain)).toBe(true);
+    // with: replaces the conversation terms by the message's current conversation
+    expect(await q([{ operator: "channel", operand: "dev" }, { operator: "topic", operand: "wrong" }, { operator: "with", operand: muted }])).toEqual([muted]);
+    await t.api("POST", "/user_topics", { as: bob, params: { stream_id: streamId, topic: "noise", visibility_policy: 1 } });
+    expect(await q([{ operator: "is", operand: "muted" }])).toEqual([muted]);
+    expect((await q([{ operator: "in", operand: "home" }])).includes(muted)).toBe(false);
+    expect((await q([{ operator: "in", operand: "all" }])).includes(muted)).toBe(true);
+    await t.api("POST", "/user_topics", { as: bob, params: { stream_id: streamId, topic: "ops", visibility_policy: 3 } });
+    expect(await q([{ operator: "is", operand: "followed" }])).toEqual([link]);
+    expect((await q([{ operator: "channels", operand: "public" }])).includes(plain)).toBe(true);
+    const badIs = await get(bob, { anchor: "newest", num_before: 1, num_after: 0, narrow: [{ operator: "is", operand: "bogus" }] });
+    expect(badIs.body.code).toBe("BAD_NARROW");
+  });
+
   test("flags/narrow and mark_topic_as_read", async () => {
     const ids: number[] = [];
     for (let i = 0; i < 3; i++) ids.push((await send(alice, { type: "stream", to: "dev", topic: "bulk", content: `b${i}` })).body.id);
