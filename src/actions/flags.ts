@@ -16,7 +16,7 @@ import { errors } from "../domain/errors.ts";
 import { FlagBit, READ_ONLY_FLAGS, USER_SETTABLE_FLAGS } from "../domain/flags.ts";
 import { contains, fromIds, subtract, union, type Interval } from "../domain/intervals.ts";
 import type { NarrowTerm } from "../domain/narrow.ts";
-import { messagingSettings } from "../domain/realm-settings.ts";
+import { messagingSettings } from "../domain/messaging-settings.ts";
 import { canReadMessage, invalidMessage } from "./message-access.ts";
 import { readerState, received } from "./message-objects.ts";
 import { resolveNarrow } from "./narrow.ts";

@@ -14,7 +14,7 @@ import { lockStream, streamById, subscriptionOf, type StreamRow } from "../db/re
 import { ApiError, errors } from "../domain/errors.ts";
 import { FlagBit, Wildcard, flagNames } from "../domain/flags.ts";
 import { isAdminRole, isModeratorOrAbove, isGuestRole } from "../domain/roles.ts";
-import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, messagingSettings } from "../domain/realm-settings.ts";
+import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, messagingSettings } from "../domain/messaging-settings.ts";
 import { renderMarkdown } from "../markdown/index.ts";
 import { htmlToText, lookupsFor, topicLinks } from "./render.ts";
 import { accessMessage } from "./message-access.ts";

@@ -18,7 +18,7 @@ import { FlagBit, Wildcard } from "../domain/flags.ts";
 import { avatarUrl } from "../domain/avatars.ts";
 import type { NarrowTerm } from "../domain/narrow.ts";
 import { Role, isGuestRole } from "../domain/roles.ts";
-import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, WILDCARD_MENTION_THRESHOLD, messagingSettings } from "../domain/realm-settings.ts";
+import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, WILDCARD_MENTION_THRESHOLD, messagingSettings } from "../domain/messaging-settings.ts";
 import { canPostByPolicy, canSeeStream, usersWhoCanSeeStream } from "./stream-access.ts";
 import { htmlToText, lookupsFor, renderForRealm, renderSources, topicLinks } from "./render.ts";
 import { renderMarkdown } from "../markdown/index.ts";

@@ -14,7 +14,7 @@ import {
 } from "../db/repo/streams.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { isAdminRole, isGuestRole } from "../domain/roles.ts";
-import { MAX_STREAM_DESCRIPTION_LENGTH, MAX_STREAM_NAME_LENGTH, MAX_TOPIC_LENGTH } from "../domain/realm-settings.ts";
+import { MAX_STREAM_DESCRIPTION_LENGTH, MAX_STREAM_NAME_LENGTH, MAX_TOPIC_LENGTH } from "../domain/messaging-settings.ts";
 import { canSeeStream, realmMemberIds, usersWhoCanSeeStream } from "./stream-access.ts";
 import { renderForRealm } from "./render.ts";
 

@@ -10,7 +10,7 @@ import { isAdminRole } from "../domain/roles.ts";
 import { accessStreamById } from "./streams.ts";
 import { canReadWholeHistory } from "./stream-access.ts";
 import { deleteMessagesInTx } from "./message-edit.ts";
-import { messagingSettings } from "../domain/realm-settings.ts";
+import { messagingSettings } from "../domain/messaging-settings.ts";
 import { realmById } from "../db/repo/realms.ts";
 
 /** Topics with their newest message id, newest first; only messages the user may read count. */

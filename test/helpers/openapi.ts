@@ -9,7 +9,9 @@ import { join } from "node:path";
 import YAML from "yaml";
 import Ajv, { type ValidateFunction } from "ajv";
 
+// Vendored copy (test/fixtures/zulip, Apache-2.0, provenance in its README), else shared/.
 const SPEC_PATH = [
+  join(import.meta.dir, "../fixtures/zulip/openapi-zulip-normalized-2025-10.yaml"),
   join(import.meta.dir, "../../../shared/zulip/openapi-zulip-normalized-2025-10.yaml"),
   join(import.meta.dir, "../../shared/zulip/openapi-zulip-normalized-2025-10.yaml"),
 ].find((p) => existsSync(p));
@@ -147,6 +149,7 @@ export function validateEvent(event: Record<string, unknown>): boolean {
   let v = compiled.get(key);
   if (v === undefined) {
     const op = loadSpec().paths["/events"].get;
+    // content is not walked by normalize (like validatorFor, normalize the schema itself).
     const schema = normalize(normalize(op.responses["200"]).content["application/json"].schema);
     const itemSchema = schema.properties.events.items;
     v = ajv.compile(itemSchema);
