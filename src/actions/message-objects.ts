@@ -105,7 +105,7 @@ export async function messageObjects(
       is_me_message: m.isMeMessage,
       reactions: reactionsBy.get(m.id) ?? [],
       submessages: [],
-      topic_links: linkifiers.length && m.streamId !== null ? renderTopicLinks(m.topic, linkifiers) : [],
+      topic_links: m.streamId !== null ? renderTopicLinks(m.topic, linkifiers) : [],
       flags: flagsFor(reader.id, m, st, bits.get(m.id) ?? 0),
     };
     if (m.streamId !== null) {

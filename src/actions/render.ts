@@ -1,12 +1,19 @@
 // Markdown rendering for messages and stream descriptions: the one place that builds the
 // renderer's lookups (users, streams, groups, realm emoji, linkifiers). The renderer's
 // lookups are synchronous, so the names a text can mention are gathered first and loaded
-// in a few queries. Groups, realm emoji and linkifiers belong to other areas; they are
-// read through `renderSources`, which those areas (or the integrator) point at their
-// repositories. Until then they resolve to nothing.
+// in a few queries. Groups, realm emoji, linkifiers and alert words belong to the user-groups
+// and realm areas; `renderSources` is the seam through which this file reads them (tests
+// may replace an entry).
 import { and, eq, inArray } from "drizzle-orm";
 import type { Q } from "../db/types.ts";
 import { renderMarkdown, renderTopicLinks, type MarkdownLookups, type RenderResult } from "../markdown/index.ts";
+import { groupByName, groupMemberIds } from "./user-groups.ts";
+import { realmEmoji } from "./realm-emoji.ts";
+import { linkifiersForRealm } from "./linkifiers.ts";
+import { alertWordsForUsers } from "./alert-words.ts";
+import { realmById } from "../db/repo/realms.ts";
+import { realmSettings } from "../domain/realm-settings.ts";
+import { messagingSettings } from "../domain/messaging-settings.ts";
 
 type Named<T> = Map<string, T>;
 type Linkifier = MarkdownLookups["linkifiers"][number];
@@ -20,11 +27,35 @@ export const renderSources: {
   /** which of `userIds` have an alert word in `text` (sets has_alert_word) */
   alertWordMatches(q: Q, realmId: number, userIds: number[], text: string): Promise<number[]>;
 } = {
-  groupsByName: async () => new Map(),
-  groupMembers: async () => [],
-  realmEmoji: async () => new Map(),
-  linkifiers: async () => [],
-  alertWordMatches: async () => [],
+  async groupsByName(q, realmId, names) {
+    const out = new Map<string, { id: number; name: string; description?: string }>();
+    for (const n of names) {
+      const g = await groupByName(q, realmId, n);
+      if (g && !g.deactivated) out.set(n, { id: g.id, name: g.name, description: g.description });
+    }
+    return out;
+  },
+  async groupMembers(q, groupIds) {
+    const all = new Set<number>();
+    for (const id of groupIds) for (const u of await groupMemberIds(q, id, true)) all.add(u);
+    return [...all];
+  },
+  async realmEmoji(q, realmId) {
+    const out = new Map<string, { id: string; sourceUrl: string; stillUrl?: string | null }>();
+    for (const e of Object.values(await realmEmoji(q, realmId)) as { id: string; name: string; source_url: string; still_url?: string | null; deactivated: boolean }[]) {
+      if (!e.deactivated) out.set(e.name, { id: e.id, sourceUrl: e.source_url, stillUrl: e.still_url ?? null });
+    }
+    return out;
+  },
+  linkifiers: (q, realmId) => linkifiersForRealm(q, realmId),
+  async alertWordMatches(q, realmId, userIds, text) {
+    const words = await alertWordsForUsers(q, realmId);
+    if (!words.size) return [];
+    const lower = text.toLowerCase();
+    // Zulip matches alert words as whole words, case-insensitively.
+    const hit = (w: string) => new RegExp(`(^|[^\\p{L}\\p{N}_])${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\p{L}\\p{N}_])`, "u").test(lower);
+    return userIds.filter((u) => (words.get(u) ?? []).some(hit));
+  },
 };
 
 /** The names and ids a message's text could refer to, so lookups are loaded in bulk. */
@@ -70,7 +101,10 @@ export async function lookupsFor(q: Q, realmId: number, content: string): Promis
   const groups = c.groupNames.size ? await renderSources.groupsByName(q, realmId, [...c.groupNames]) : new Map();
   const emoji = content.includes(":") ? await renderSources.realmEmoji(q, realmId) : new Map();
   const linkifiers = await renderSources.linkifiers(q, realmId);
+  const realm = await realmById(q, realmId);
   return {
+    inlineImagePreview: realm ? realmSettings(realm.settings).inline_image_preview : true,
+    emptyTopicDisplayName: realm ? messagingSettings(realm).empty_topic_display_name : "general chat",
     userByName: (n) => byName.get(n.toLowerCase()),
     userById: (id) => byId.get(id),
     groupByName: (n) => groups.get(n),
@@ -85,8 +119,7 @@ export async function renderForRealm(q: Q, realmId: number, content: string): Pr
 }
 
 export async function topicLinks(q: Q, realmId: number, topic: string) {
-  const linkifiers = await renderSources.linkifiers(q, realmId);
-  return linkifiers.length ? renderTopicLinks(topic, linkifiers) : [];
+  return renderTopicLinks(topic, await renderSources.linkifiers(q, realmId));
 }
 
 /** Plain text of rendered HTML (what full-text search indexes). */

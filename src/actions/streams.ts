@@ -532,13 +532,20 @@ export async function setDefaultStream(deps: ActionDeps, user: UserRow, streamId
   });
 }
 
-/** Subscribes a new user to the realm's default streams (called by the user-creation action). */
+/**
+ * Subscribes a new user to the realm's default streams (called by the user-creation
+ * action, in its transaction). The new user has no event queue yet; the others learn of
+ * the new subscriber by peer_add.
+ */
 export async function subscribeToDefaultStreams(tx: ActionTx, user: UserRow): Promise<void> {
   for (const id of await defaultStreamIds(tx, user.realmId)) {
-    await lockStream(tx, id);
+    const s = await lockStream(tx, id);
+    if (!s) continue;
     const watermark = await maxMessageId(tx);
     await upsertSubscription(tx, user.id, id, COLORS[id % COLORS.length]!);
     await openInterval(tx, user.id, id, watermark + 1);
+    const peers = (await usersWhoCanSeeStream(tx, s)).filter((u) => u !== user.id);
+    tx.notify({ type: "subscription", op: "peer_add", stream_ids: [id], user_ids: [user.id] }, peers, user.realmId);
   }
 }
 
