@@ -1,17 +1,19 @@
 // The zulip-js scenario of the issue's "Done means", run by Node (zulip-js's own runtime:
 // under Bun its isomorphic-form-data resolves to a FormData Bun's fetch cannot send).
-// Driven by test/e2e/zulip-js.test.ts: argv = realm, alice email, alice key, bob email,
-// bob key, bob id, alice id, "events"|"no-events". Prints one line per passed step.
+// Driven by test/e2e/zulip-js.test.ts: argv = realm, alice email, alice password, bob
+// email, bob password, bob id, alice id, "events"|"no-events". Prints one line per passed step.
 const assert = require("node:assert/strict");
 const zulipInit = require("zulip-js");
 
-const [realm, aEmail, aKey, bEmail, bKey, bobId, aliceId, events] = process.argv.slice(2);
+const [realm, aEmail, aPassword, bEmail, bPassword, bobId, aliceId, events] = process.argv.slice(2);
 const step = (name) => console.log(`STEP ${name}`);
 
 (async () => {
-  // fetch_api_key (username + password) belongs to the users area; the API key is given here.
-  const za = await zulipInit({ username: aEmail, apiKey: aKey, realm });
-  const zb = await zulipInit({ username: bEmail, apiKey: bKey, realm });
+  // zulipInit without apiKey fetches it: POST /fetch_api_key with username + password.
+  const za = await zulipInit({ username: aEmail, password: aPassword, realm });
+  const zb = await zulipInit({ username: bEmail, password: bPassword, realm });
+  assert.ok(za.config.apiKey && zb.config.apiKey);
+  step("fetch its key");
 
   const sub = await za.users.me.subscriptions.add({ subscriptions: JSON.stringify([{ name: "zulip-js" }]) });
   assert.equal(sub.result, "success", JSON.stringify(sub));

@@ -15,6 +15,7 @@ registerApiRoutes(router);
 const hasEvents = router.allowedMethods("/register").includes("POST") && router.allowedMethods("/events").includes("GET");
 
 const STEPS = [
+  "fetch its key",
   "list streams, subscribe",
   "send to a topic, read it back with a narrow",
   "edit content and topic",
@@ -29,10 +30,10 @@ forEachDialect("zulip-js end to end", (t) => {
   test(`zulip-js: ${STEPS.join(" → ")}${hasEvents ? "" : " (long-poll step pending the events area)"}`, async () => {
     const server = await t.app.start();
     const realm = `http://127.0.0.1:${server.port}`;
-    const alice = await t.user({ fullName: "Alice Js", email: "alice@example.com" });
-    const bob = await t.user({ fullName: "Bob Js", email: "bob@example.com" });
+    const alice = await t.user({ fullName: "Alice Js", email: "alice@example.com", password: "alice-secret-pw" });
+    const bob = await t.user({ fullName: "Bob Js", email: "bob@example.com", password: "bob-secret-pw" });
     const proc = Bun.spawn(
-      ["node", join(import.meta.dir, "zulip-js-scenario.cjs"), realm, alice.email, alice.apiKey, bob.email, bob.apiKey, String(bob.id), String(alice.id), hasEvents ? "events" : "no-events"],
+      ["node", join(import.meta.dir, "zulip-js-scenario.cjs"), realm, alice.email, alice.password!, bob.email, bob.password!, String(bob.id), String(alice.id), hasEvents ? "events" : "no-events"],
       { cwd: join(import.meta.dir, "../.."), stdout: "pipe", stderr: "pipe" },
     );
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
