@@ -11,7 +11,7 @@ import {
   dmGroupMembers, fetchExact, fetchSide, flagBits, lockUser, messagesByIds, narrowSql, readIntervalsOf, readSql,
   receivedSql, replaceReadIntervals, setFlagBit, type MessageRow,
 } from "../db/repo/messages.ts";
-import { maxMessageId, streamById } from "../db/repo/streams.ts";
+import { maxMessageId, streamById, subscriptionsOfUser } from "../db/repo/streams.ts";
 import { errors } from "../domain/errors.ts";
 import { FlagBit, READ_ONLY_FLAGS, USER_SETTABLE_FLAGS } from "../domain/flags.ts";
 import { contains, fromIds, subtract, union, type Interval } from "../domain/intervals.ts";
@@ -32,13 +32,14 @@ function checkFlag(flag: string) {
 async function messageDetails(q: Q, userId: number, rows: MessageRow[]) {
   const groups = await dmGroupMembers(q, rows.filter((r) => r.dmGroupId !== null).map((r) => r.dmGroupId!));
   const bits = await flagBits(q, userId, rows.map((r) => r.id));
+  const muted = new Set((await subscriptionsOfUser(q, userId)).filter((s) => s.isMuted).map((s) => s.streamId));
   const out: Record<string, Record<string, unknown>> = {};
   for (const r of rows) {
     const b = bits.get(r.id) ?? 0;
     const mentioned = (b & (FlagBit.mentioned | FlagBit.topic_wildcard_mentioned)) !== 0 || r.wildcard === 1;
     out[String(r.id)] =
       r.streamId !== null
-        ? { type: "stream", stream_id: r.streamId, topic: r.topic, unmuted_stream_msg: false, ...(mentioned ? { mentioned } : {}) }
+        ? { type: "stream", stream_id: r.streamId, topic: r.topic, unmuted_stream_msg: !muted.has(r.streamId), ...(mentioned ? { mentioned } : {}) }
         : { type: "private", user_ids: (groups.get(r.dmGroupId!) ?? []).filter((u) => u !== userId), ...(mentioned ? { mentioned } : {}) };
   }
   return out;

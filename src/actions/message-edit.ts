@@ -255,7 +255,8 @@ async function notifyReceiptChanges(tx: ActionTx, realmId: number, rows: Message
     const read = await readIntervalsOf(tx, u);
     const unread = ids.filter((id) => !contains(read, id));
     if (!unread.length) continue;
-    const details = Object.fromEntries(unread.map((id) => [String(id), { type: "stream", stream_id: toStream, topic, unmuted_stream_msg: false }]));
+    const sub = await subscriptionOf(tx, u, toStream);
+    const details = Object.fromEntries(unread.map((id) => [String(id), { type: "stream", stream_id: toStream, topic, unmuted_stream_msg: !sub?.isMuted }]));
     tx.notify({ type: "update_message_flags", op: "remove", operation: "remove", flag: "read", messages: unread, all: false, message_details: details }, [u], realmId);
   }
 }

@@ -69,6 +69,19 @@ forEachDialect("streams and subscriptions", (t) => {
     expect(forUser(guest.id)).toEqual([]);
   });
 
+  test("private stream updates and unsubscriptions reach members only", async () => {
+    const id = (await t.api("GET", "/get_stream_id", { as: alice, params: { stream: "secret" } })).body.stream_id;
+    await sub(alice, ["secret"], { principals: [admin.id] });
+    const upd = await captureEvents(t, () => t.api("PATCH", `/streams/${id}`, { as: admin, params: { description: "hush" } }));
+    expect(upd.forUser(bob.id).map((e) => `${e.type}/${e.op}/${e.property}`)).toEqual(["stream/update/description"]);
+    expect(upd.forUser(guest.id)).toEqual([]);
+    const outsider = await t.user({ fullName: "Outsider" });
+    const left = await captureEvents(t, () => t.api("DELETE", "/users/me/subscriptions", { as: admin, params: { subscriptions: ["secret"] } }));
+    expect(left.forUser(admin.id).map((e) => `${e.type}/${e.op}`)).toEqual(["subscription/remove"]);
+    expect(left.forUser(alice.id).map((e) => `${e.type}/${e.op}`)).toEqual(["subscription/peer_remove"]);
+    expect(left.forUser(outsider.id)).toEqual([]);
+  });
+
   test("guests see only streams they are subscribed to and cannot join public streams alone", async () => {
     const streams = await t.api("GET", "/streams", { as: guest });
     expect(streams.body.streams).toEqual([]);
