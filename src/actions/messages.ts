@@ -20,8 +20,8 @@ import type { NarrowTerm } from "../domain/narrow.ts";
 import { Role, isGuestRole } from "../domain/roles.ts";
 import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, WILDCARD_MENTION_THRESHOLD, messagingSettings } from "../domain/messaging-settings.ts";
 import { canPostByPolicy, canSeeStream, usersWhoCanSeeStream } from "./stream-access.ts";
-import { htmlToText, lookupsFor, renderForRealm, renderSources, topicLinks } from "./render.ts";
-import { renderMarkdown } from "../markdown/index.ts";
+import { htmlToText, lookupsFor, renderForRealm, renderSources } from "./render.ts";
+import { renderMarkdown, renderTopicLinks, type MarkdownLookups } from "../markdown/index.ts";
 import { messageObjects, recipientId } from "./message-objects.ts";
 import { resolveNarrow } from "./narrow.ts";
 import { accessMessage } from "./message-access.ts";
@@ -121,7 +121,7 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
     if (!topic && settings.mandatory_topics) throw errors.badRequest("Topics are required in this organization.");
   }
   // Render before the transaction: the writer lock is never held across rendering.
-  const lookups = await lookupsFor(deps.store, realm.id, content);
+  const lookups = await lookupsFor(deps.store, realm.id, content, realm);
   const rendered = renderMarkdown(content, lookups);
   const readBySender = input.readBySender ?? defaultReadBySender(input.client);
 
@@ -240,7 +240,7 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       // addressing, so every queue of the sender gets it; other queues ignore unknown local ids.
       perUser[sender.id] = { ...(perUser[sender.id] ?? { flags: flagsOf(sender.id) }), local_message_id: input.localId };
     }
-    const obj = await newMessageObject(tx, realm, sender, msg, stream);
+    const obj = await newMessageObject(tx, realm, sender, msg, stream, lookups.linkifiers ?? []);
     tx.notifyEnvelope({
       event: { type: "message", message: obj!, flags: baseFlags },
       userIds: allRecipients,
@@ -253,7 +253,14 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
 }
 
 /** The message object of a just-sent message, from what the send already holds (no extra queries for streams). */
-async function newMessageObject(q: Q, realm: RealmRow, sender: UserRow, m: MessageRow, stream: StreamRow | null): Promise<Record<string, unknown>> {
+async function newMessageObject(
+  q: Q,
+  realm: RealmRow,
+  sender: UserRow,
+  m: MessageRow,
+  stream: StreamRow | null,
+  linkifiers: MarkdownLookups["linkifiers"],
+): Promise<Record<string, unknown>> {
   const o: Record<string, unknown> = {
     id: m.id,
     sender_id: sender.id,
@@ -276,7 +283,7 @@ async function newMessageObject(q: Q, realm: RealmRow, sender: UserRow, m: Messa
   if (stream) {
     o.stream_id = stream.id;
     o.display_recipient = stream.name;
-    o.topic_links = await topicLinks(q, realm.id, m.topic);
+    o.topic_links = renderTopicLinks(m.topic, linkifiers);
   } else {
     const ids = (await dmGroupMembers(q, [m.dmGroupId!])).get(m.dmGroupId!) ?? [];
     const users = await q.db.select().from(q.t.users).where(inArray(q.t.users.id, ids));

@@ -11,7 +11,7 @@ import { groupByName, groupMemberIds } from "./user-groups.ts";
 import { realmEmoji } from "./realm-emoji.ts";
 import { linkifiersForRealm } from "./linkifiers.ts";
 import { alertWordsForUsers } from "./alert-words.ts";
-import { realmById } from "../db/repo/realms.ts";
+import { realmById, type RealmRow } from "../db/repo/realms.ts";
 import { realmSettings } from "../domain/realm-settings.ts";
 import { messagingSettings } from "../domain/messaging-settings.ts";
 
@@ -73,7 +73,7 @@ function candidates(content: string) {
   return { userNames, userIds, groupNames, streamNames };
 }
 
-export async function lookupsFor(q: Q, realmId: number, content: string): Promise<Partial<MarkdownLookups>> {
+export async function lookupsFor(q: Q, realmId: number, content: string, realmRow?: RealmRow): Promise<Partial<MarkdownLookups>> {
   const c = candidates(content);
   const u = q.t.users;
   const byName = new Map<string, { id: number; fullName: string }>();
@@ -101,7 +101,7 @@ export async function lookupsFor(q: Q, realmId: number, content: string): Promis
   const groups = c.groupNames.size ? await renderSources.groupsByName(q, realmId, [...c.groupNames]) : new Map();
   const emoji = content.includes(":") ? await renderSources.realmEmoji(q, realmId) : new Map();
   const linkifiers = await renderSources.linkifiers(q, realmId);
-  const realm = await realmById(q, realmId);
+  const realm = realmRow ?? (await realmById(q, realmId));
   return {
     inlineImagePreview: realm ? realmSettings(realm.settings).inline_image_preview : true,
     emptyTopicDisplayName: realm ? messagingSettings(realm).empty_topic_display_name : "general chat",
