@@ -24,7 +24,8 @@ const ms = (n: number) => n.toFixed(2);
 
 async function setup(dialect: TestDialect) {
   const db = await freshDatabase(dialect);
-  const app = await createApp(testConfig(db), { log: silentLogger, migrate: true });
+  // the production default pool size (the test config uses 5)
+  const app = await createApp(testConfig(db, { databasePoolSize: 10 }), { log: silentLogger, migrate: true });
   const realm = await createRealm(app.deps, { name: "Bench", subdomain: "" });
   return { db, app, realm };
 }

@@ -20,7 +20,7 @@ import type { NarrowTerm } from "../domain/narrow.ts";
 import { Role, isGuestRole } from "../domain/roles.ts";
 import { MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH, WILDCARD_MENTION_THRESHOLD, messagingSettings } from "../domain/messaging-settings.ts";
 import { canPostByPolicy, canSeeStream, usersWhoCanSeeStream } from "./stream-access.ts";
-import { htmlToText, lookupsFor, renderForRealm, renderSources } from "./render.ts";
+import { alertWordMatches, htmlToText, lookupsFor, renderForRealm, renderSources } from "./render.ts";
 import { renderMarkdown, renderTopicLinks, type MarkdownLookups } from "../markdown/index.ts";
 import { messageObjects, recipientId } from "./message-objects.ts";
 import { resolveNarrow } from "./narrow.ts";
@@ -123,6 +123,8 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
   // Render before the transaction: the writer lock is never held across rendering.
   const lookups = await lookupsFor(deps.store, realm.id, content, realm);
   const rendered = renderMarkdown(content, lookups);
+  // Realm-level data read before the transaction: the stream lock is held as briefly as possible.
+  const alertWords = await renderSources.alertWords(deps.store, realm.id);
   const readBySender = input.readBySender ?? defaultReadBySender(input.client);
 
   return inTx(deps, async (tx) => {
@@ -155,7 +157,7 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
     if (rendered.mentionedGroupIds.size) {
       for (const id of await renderSources.groupMembers(tx, [...rendered.mentionedGroupIds])) if (recipientSet.has(id)) mentioned.add(id);
     }
-    const alerted = new Set(await renderSources.alertWordMatches(tx, realm.id, recipients.filter((id) => id !== sender.id), rendered.text));
+    const alerted = new Set(alertWordMatches(alertWords, recipients.filter((id) => id !== sender.id), rendered.text));
     let wildcard: number = Wildcard.NONE;
     const topicParticipants = new Set<number>();
     if (stream && rendered.wildcard === "stream") {

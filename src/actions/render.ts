@@ -24,8 +24,8 @@ export const renderSources: {
   groupMembers(q: Q, groupIds: number[]): Promise<number[]>;
   realmEmoji(q: Q, realmId: number): Promise<Named<{ id: string; sourceUrl: string; stillUrl?: string | null }>>;
   linkifiers(q: Q, realmId: number): Promise<Linkifier[]>;
-  /** which of `userIds` have an alert word in `text` (sets has_alert_word) */
-  alertWordMatches(q: Q, realmId: number, userIds: number[], text: string): Promise<number[]>;
+  /** each user's alert words in the realm, lower-cased (sets has_alert_word) */
+  alertWords(q: Q, realmId: number): Promise<Map<number, string[]>>;
 } = {
   async groupsByName(q, realmId, names) {
     const out = new Map<string, { id: number; name: string; description?: string }>();
@@ -48,14 +48,7 @@ export const renderSources: {
     return out;
   },
   linkifiers: (q, realmId) => linkifiersForRealm(q, realmId),
-  async alertWordMatches(q, realmId, userIds, text) {
-    const words = await alertWordsForUsers(q, realmId);
-    if (!words.size) return [];
-    const lower = text.toLowerCase();
-    // Zulip matches alert words as whole words, case-insensitively.
-    const hit = (w: string) => new RegExp(`(^|[^\\p{L}\\p{N}_])${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\p{L}\\p{N}_])`, "u").test(lower);
-    return userIds.filter((u) => (words.get(u) ?? []).some(hit));
-  },
+  alertWords: (q, realmId) => alertWordsForUsers(q, realmId),
 };
 
 /** The names and ids a message's text could refer to, so lookups are loaded in bulk. */
@@ -120,6 +113,15 @@ export async function renderForRealm(q: Q, realmId: number, content: string): Pr
 
 export async function topicLinks(q: Q, realmId: number, topic: string) {
   return renderTopicLinks(topic, await renderSources.linkifiers(q, realmId));
+}
+
+/** Which of `userIds` have one of their alert words in `text`: whole words, case-insensitively, as Zulip matches them. */
+export function alertWordMatches(words: Map<number, string[]>, userIds: number[], text: string): number[] {
+  if (!words.size) return [];
+  const lower = text.toLowerCase();
+  const esc = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const hit = (w: string) => new RegExp(`(^|[^\\p{L}\\p{N}_])${esc(w)}($|[^\\p{L}\\p{N}_])`, "u").test(lower);
+  return userIds.filter((u) => (words.get(u) ?? []).some(hit));
 }
 
 /** Plain text of rendered HTML (what full-text search indexes). */
