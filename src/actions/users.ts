@@ -18,6 +18,7 @@ import { audit, AuditEvent } from "./audit.ts";
 import { botDict, personForViewers, userObject } from "./user-objects.ts";
 import { addUserToSystemGroups } from "./user-groups.ts";
 import { subscribeToDefaultStreams } from "./streams.ts";
+import { USER_ACCESS_REVOKED } from "../events/system.ts";
 
 export interface CreateUserInput {
   realmId: number;
@@ -220,6 +221,10 @@ export async function deactivateUser(deps: ActionDeps, actor: UserRow | null, ta
     for (const b of target.isBot ? [target] : bots) botAudiences.set(b.id, (await botAudience(tx, b)).filter((id) => id !== target.id));
     for (const u of [target, ...bots]) await updateUser(tx, u.id, { isActive: false });
     await deleteSessionsOfUsers(tx, [target.id, ...bots.map((b) => b.id)]);
+    // After the realm_user updates are published (inTx registered that first), drop the
+    // users' event queues and sockets on every node.
+    const revoked = [target.id, ...bots.map((b) => b.id)];
+    tx.afterCommit(() => deps.bus.invalidate(USER_ACCESS_REVOKED, revoked));
     for (const u of [target, ...bots]) {
       await audit(tx, deps, { realmId: target.realmId, actorId: actor?.id ?? null, targetUserId: u.id, eventType: AuditEvent.USER_DEACTIVATED });
       await notifyPersonUpdate(tx, target.realmId, { user_id: u.id, is_active: false });

@@ -128,6 +128,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log.info("server version changed: sending restart events", { from: previousVersion.hearth_version });
     cluster?.restart(restartEvent());
   }
+  ops.metrics.registerStats("hearth_events", () => ({ ...events.stats(), ...(cluster ? { cluster: cluster.stats } : {}) }));
   // --- end real-time events
 
   const http = createHttpApp(deps, httpOptions);

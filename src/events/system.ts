@@ -115,6 +115,9 @@ export interface EventStats {
   lastEventId: number;
 }
 
+/** Invalidation kind: these users lost access (deactivated); their queues are dropped. */
+export const USER_ACCESS_REVOKED = "user_access_revoked";
+
 export class EventSystem {
   private queues = new Map<string, EventQueue>();
   private byUser = new Map<number, Set<EventQueue>>();
@@ -133,7 +136,16 @@ export class EventSystem {
   }
 
   start(bus: EventBus) {
-    this.unsubscribe = bus.subscribe((batch, meta) => this.deliver(batch, meta));
+    const off = bus.subscribe((batch, meta) => this.deliver(batch, meta));
+    // The security model: a deactivated user's open clients stop receiving at once, on
+    // every node (invalidations travel through the cluster link like events).
+    const offUsers = bus.onInvalidate(USER_ACCESS_REVOKED, (ids) => {
+      for (const id of ids ?? []) this.dropUser(id);
+    });
+    this.unsubscribe = () => {
+      off();
+      offUsers();
+    };
     // One sweep per node, at a fraction of the idle limit (never slower than a minute).
     const every = Math.max(50, Math.min(60_000, Math.floor(this.opts.idleMs / 4)));
     this.gcTimer = setInterval(() => this.collectIdle(), every);
@@ -223,6 +235,11 @@ export class EventSystem {
       this.counters.dropped++;
       this.remove(q);
     }
+  }
+
+  /** Drops every queue of a user (deactivation): their clients get BAD_EVENT_QUEUE_ID and their sockets close. */
+  dropUser(userId: number) {
+    for (const q of [...(this.byUser.get(userId) ?? [])]) this.remove(q);
   }
 
   /** Removes a queue whose register failed. */

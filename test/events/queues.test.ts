@@ -273,3 +273,23 @@ forEachDialect("event queue limits", (t) => {
     expect(seen).toEqual([[1, 2]]);
   });
 }, { config: { eventQueueMaxBytes: 1024, eventQueueIdleSeconds: 1 } });
+
+forEachDialect("event queues and deactivation", (t) => {
+  test("deactivating a user drops their queues at once; other users' queues live on", async () => {
+    const { deactivateUser } = await import("../../src/actions/users.ts");
+    const admin = await t.user({ role: 200 });
+    const victim = await t.user();
+    const bystander = await t.user();
+    const rv = (await t.api("POST", "/register", { as: victim })).body;
+    const rb = (await t.api("POST", "/register", { as: bystander })).body;
+    await deactivateUser(t.deps, admin, victim.id);
+    // The deactivated user's queue is gone (their client would re-register and be refused).
+    const gone = t.deps.events!.stats().queues;
+    expect(() => t.deps.events!.get(rv.queue_id, victim.id)).toThrow();
+    // The bystander still polls, and learns of the deactivation.
+    const got = await poll(t, bystander, rb.queue_id, rb.last_event_id);
+    expect(got.status).toBe(200);
+    expect(got.body.events.some((e: any) => e.type === "realm_user" && e.person?.user_id === victim.id && e.person?.is_active === false)).toBe(true);
+    expect(gone).toBeGreaterThan(0);
+  });
+});
