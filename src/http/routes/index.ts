@@ -13,6 +13,8 @@ import { registerUserGroupRoutes } from "./user-groups.ts";
 import { registerPersonalRoutes } from "./personal.ts";
 import { registerRealmExtrasRoutes } from "./realm-extras.ts";
 import { registerEventRoutes } from "./events.ts";
+import { registerStreamRoutes } from "./streams.ts";
+import { registerMessageRoutes } from "./messages.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
@@ -28,4 +30,6 @@ export function registerApiRoutes(r: ApiRouter) {
   registerPersonalRoutes(r);
   registerRealmExtrasRoutes(r);
   registerEventRoutes(r);
+  registerStreamRoutes(r);
+  registerMessageRoutes(r);
 }

@@ -5,3 +5,4 @@ export * from "./uploads.ts";
 export * from "./satellites.ts";
 export * from "./events.ts";
 export * from "./jobs.ts";
+export * from "./messages.ts";
