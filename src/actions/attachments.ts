@@ -12,6 +12,8 @@ import {
   linkAttachmentsToMessage, linksOf, realmUploadSpaceUsed, unclaimedAttachments, unlinkAttachmentsFromMessage, type AttachmentRow,
 } from "../db/repo/uploads.ts";
 import { errors } from "../domain/errors.ts";
+import { messageById } from "../db/repo/messages.ts";
+import { canReadMessage } from "./message-access.ts";
 import { isPathId } from "../uploads/names.ts";
 import { signTemporary, verifyTemporary } from "../uploads/signed.ts";
 import { incomingDir, storageFor } from "../uploads/storage.ts";
@@ -36,17 +38,20 @@ export function attachmentDict(a: AttachmentRow, messages: { id: number; date_se
 
 // ---- message access ----------------------------------------------------------------------
 
-/**
- * May `user` read message `messageId`? Until the messages area is merged there are no
- * messages to read, so only the uploader rule grants access.
- */
-async function canReadLinkedMessage(_q: Q, _user: UserRow, _messageId: number): Promise<boolean> {
-  return false;
+/** May `user` read message `messageId`? (the messages area's has_message_access) */
+async function canReadLinkedMessage(q: Q, user: UserRow, messageId: number): Promise<boolean> {
+  const m = await messageById(q, messageId);
+  return !!m && (await canReadMessage(q, user, m));
 }
 
-/** date_sent (ms) of linked messages. */
-async function messageDates(_q: Q, links: { messageId: number; linkedAt: Date }[]): Promise<{ id: number; date_sent: number }[]> {
-  return links.map((l) => ({ id: l.messageId, date_sent: l.linkedAt.getTime() }));
+/** {id, date_sent (ms)} of linked messages that still exist. */
+async function messageDates(q: Q, links: { messageId: number; linkedAt: Date }[]): Promise<{ id: number; date_sent: number }[]> {
+  const out: { id: number; date_sent: number }[] = [];
+  for (const l of links) {
+    const m = await messageById(q, l.messageId);
+    if (m) out.push({ id: m.id, date_sent: m.dateSent.getTime() });
+  }
+  return out;
 }
 
 async function dictsFor(q: Q, rows: AttachmentRow[]): Promise<AttachmentDict[]> {

@@ -1,5 +1,6 @@
 // Editing, moving and deleting messages, and their history. Every prior version of the
 // content, topic and stream is kept in message_edits (the security model's promise).
+import { relinkMessageAttachments, unlinkMessage, type AttachmentDict } from "./attachments.ts";
 import { eq, inArray } from "drizzle-orm";
 import type { ActionDeps } from "./deps.ts";
 import { inTx, type ActionTx } from "./tx.ts";
@@ -79,6 +80,7 @@ export async function editMessage(deps: ActionDeps, realm: RealmRow, user: UserR
     if (content.length > MAX_MESSAGE_LENGTH) content = content.slice(0, MAX_MESSAGE_LENGTH - 20) + "\n[message truncated]";
     rendered = renderMarkdown(content || "(deleted)", await lookupsFor(q0, realm.id, content));
   }
+  let detached: AttachmentDict[] = [];
   return inTx(deps, async (tx) => {
     const m = (await messagesByIds(tx, [id]))[0]!;
     const now = deps.now();
@@ -152,8 +154,9 @@ export async function editMessage(deps: ActionDeps, realm: RealmRow, user: UserR
         hasAttachment: rendered.hasAttachment,
         lastEditTime: now,
       });
-      // Uploads: rendered.uploadPaths are the paths the edited content references; the
-      // attachments area relinks message m.id here (and reports detached_uploads).
+      // Uploads: relink to what the edited content references; the editor's uploads no
+      // message references any more are reported as detached_uploads.
+      detached = await relinkMessageAttachments(tx, { realmId: realm.id, messageId: m.id, editorId: user.id, uploadPaths: rendered!.uploadPaths, now });
       // Mentions follow the content: new mentions flag their users, removed ones unflag.
       const audience = new Set(oldAudience);
       const before = new Map((await tx.db.select().from(tx.t.messageFlags).where(eq(tx.t.messageFlags.messageId, m.id))).map((r) => [r.userId, r.bits]));
@@ -223,7 +226,7 @@ export async function editMessage(deps: ActionDeps, realm: RealmRow, user: UserR
     if (lost.length) notifyDeleted(tx, realm.id, rows.map((r) => ({ ...r })), lost);
     if (newStream) await notifyReceiptChanges(tx, realm.id, rows, m.streamId!, newStream.id, newTopic ?? m.topic);
     // Notification messages to the old/new thread need the notification bot (not built yet).
-    return { detached_uploads: [] };
+    return { detached_uploads: detached };
   });
 }
 
@@ -282,6 +285,7 @@ export async function deleteMessagesInTx(tx: ActionTx, realmId: number, rows: Me
   }
   const audiences = new Map<string, number[]>();
   for (const [k, list] of byConversation) audiences.set(k, await messageAudience(tx, list[0]!));
+  for (const r of rows) await unlinkMessage(tx, r.id);
   await deleteMessages(tx, rows.map((r) => r.id));
   for (const [k, list] of byConversation) notifyDeleted(tx, realmId, list, audiences.get(k)!);
 }

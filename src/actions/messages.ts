@@ -1,6 +1,7 @@
 // Sending and reading messages. A message is one row (plus a search-index entry, sparse
 // flag rows for the users it mentions, and at most one read-interval change for the
 // sender), whatever the number of recipients: docs/storage.md.
+import { linkMessageAttachments } from "./attachments.ts";
 import { and, eq, gte, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { ActionDeps } from "./deps.ts";
 import { inTx } from "./tx.ts";
@@ -196,8 +197,8 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       hasAttachment: rendered.hasAttachment,
       wildcard,
     });
-    // Uploads: rendered.uploadPaths lists the /user_uploads paths this message references;
-    // the attachments area links them to message `msg.id` here, inside this transaction.
+    // Uploads: link the /user_uploads paths this message references, in this transaction.
+    await linkMessageAttachments(tx, { realmId: realm.id, messageId: msg.id, senderId: sender.id, uploadPaths: rendered.uploadPaths, now: deps.now() });
     if (stream && stream.firstMessageId === null) {
       await updateStream(tx, stream.id, { firstMessageId: msg.id });
       tx.notify(

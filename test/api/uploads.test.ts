@@ -129,30 +129,61 @@ function suite(backend: "local" | "s3") {
       expect((await getFile(t, body.url.replace(/\/[A-Za-z0-9_-]{24}\//, "/AAAAAAAAAAAAAAAAAAAAAAAA/"), { as: alice })).status).toBe(404);
     });
 
-    test("a message link grants nothing until a readable message links it; a non-owner cannot claim someone's upload", async () => {
-      const { body } = await upload(t, alice, "doc.pdf", new TextEncoder().encode("%PDF-1.4 hello"));
+    test("message links: stream members may read, non-members of a private stream may not; edits report detached_uploads", async () => {
+      const carol = await t.user();
+      const dave = await t.user();
+      const sub = (as: any, name: string, principals: number[], inviteOnly: boolean) =>
+        t.api("POST", "/users/me/subscriptions", { as, params: { subscriptions: [{ name }], principals, invite_only: inviteOnly } });
+      expect((await sub(alice, `secret-${backend}`, [alice.id, carol.id], true)).status).toBe(200);
+      expect((await sub(alice, `public-${backend}`, [alice.id], false)).status).toBe(200);
+      const send = async (as: any, stream: string, content: string) => {
+        const r = await t.api("POST", "/messages", { as, params: { type: "stream", to: stream, topic: "files", content } });
+        expect(r.status).toBe(200);
+        return r.body.id as number;
+      };
+      const { body } = await upload(t, alice, "plan.pdf", new TextEncoder().encode("%PDF-1.4 plan"));
       const pathId = body.url.slice("/user_uploads/".length);
-      // Bob pastes Alice's URL into his own message: not linked (he cannot read it).
-      const linkedByBob = await inTx(t.deps, (tx) => linkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900001, senderId: bob.id, uploadPaths: [body.url] }));
-      expect(linkedByBob).toEqual([]);
-      // Alice's own message links it; she receives an attachment update listing the message.
-      const { result: linked, events } = await verifyAction(t, alice, () =>
-        inTx(t.deps, (tx) => linkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900002, senderId: alice.id, uploadPaths: [body.url] })),
-      );
-      expect(linked.length).toBe(1);
-      const bobSees = await captureEvents(t, () =>
-        inTx(t.deps, (tx) => linkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900003, senderId: alice.id, uploadPaths: [body.url] })),
-      );
-      expect(bobSees.forUser(bob.id)).toEqual([]);
-      await inTx(t.deps, (tx) => relinkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900003, editorId: alice.id, uploadPaths: [] }));
-      expect(events[0]).toMatchObject({ type: "attachment", op: "update", attachment: { path_id: pathId, messages: [{ id: 900002 }] } });
-      // Editing the link away reports it as detached; editing it back links it again.
-      const detached = await inTx(t.deps, (tx) => relinkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900002, editorId: alice.id, uploadPaths: [] }));
-      expect(detached.map((d) => d.path_id)).toEqual([pathId]);
-      const again = await inTx(t.deps, (tx) => relinkMessageAttachments(tx, { realmId: t.realm.id, messageId: 900002, editorId: alice.id, uploadPaths: [body.url] }));
-      expect(again).toEqual([]);
+      const status = async (who: any) => (await getFile(t, body.url, { as: who })).status;
+      const ok = backend === "s3" ? 302 : 200;
+      // Before any message: the uploader only.
+      expect(await status(carol)).toBe(404);
+      // Dave pastes the URL into a public stream: he cannot read it, so his message links nothing.
+      await sub(dave, `public-${backend}`, [dave.id], false);
+      await send(dave, `public-${backend}`, `look [plan](${body.url})`);
+      expect(await status(dave)).toBe(404);
+      // Alice posts it in the private stream: Carol (a member) may read it, Dave (not a member) may not.
+      const { result: msgId, events } = await verifyAction(t, alice, () => send(alice, `secret-${backend}`, `the [plan](${body.url})`));
+      expect(events.find((e) => e.type === "attachment")).toMatchObject({ op: "update", attachment: { path_id: pathId, messages: [{ id: msgId }] } });
+      expect(await status(carol)).toBe(ok);
+      expect(await status(dave)).toBe(404);
+      // Temporary URLs follow the same rule.
+      expect((await t.api("GET", body.url, { as: carol })).status).toBe(200);
+      expect((await t.api("GET", body.url, { as: dave })).status).toBe(404);
       const list = await t.api("GET", "/attachments", { as: alice });
-      expect(list.body.attachments.find((a: any) => a.path_id === pathId).messages.map((m: any) => m.id)).toEqual([900002]);
+      expect(list.body.attachments.find((a: any) => a.path_id === pathId).messages.map((m: any) => m.id)).toEqual([msgId]);
+      // Carol re-shares it in the public stream: now Dave can read it too.
+      const reshared = await send(carol, `public-${backend}`, `fwd: [plan](${body.url})`);
+      expect(await status(dave)).toBe(ok);
+      // Deleting the public message takes Dave's access away again.
+      expect((await t.api("DELETE", `/messages/${reshared}`, { as: admin })).status).toBe(200);
+      expect(await status(dave)).toBe(404);
+      // Alice edits the link out: the upload is reported detached, and Carol loses access.
+      const edit = await t.api("PATCH", `/messages/${msgId}`, { as: alice, params: { content: "never mind" } });
+      expect(edit.status).toBe(200);
+      expect(edit.body.detached_uploads.map((d: any) => d.path_id)).toEqual([pathId]);
+      expect(await status(carol)).toBe(404);
+      expect(await status(alice)).toBe(ok);
+      // Editing it back links it again, and reports nothing detached.
+      const back = await t.api("PATCH", `/messages/${msgId}`, { as: alice, params: { content: `the [plan](${body.url})` } });
+      expect(back.body.detached_uploads).toEqual([]);
+      expect(await status(carol)).toBe(ok);
+      // A user of another realm never gets it, whatever messages say.
+      expect((await getFile(t, body.url, { as: outsider, host: "other.testserver" })).status).toBe(404);
+      expect((await getFile(t, body.url)).status).toBe(403);
+      // Direct linking API: a sender who cannot read an upload cannot claim it.
+      const linkedByDave = await inTx(t.deps, (tx) => linkMessageAttachments(tx, { realmId: t.realm.id, messageId: msgId, senderId: dave.id, uploadPaths: [pathId] }));
+      expect(linkedByDave).toEqual([]);
+      void relinkMessageAttachments;
     });
 
     test("temporary URLs: work without credentials for 60 seconds, only for users with access, and not when forged", async () => {
