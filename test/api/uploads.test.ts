@@ -83,6 +83,26 @@ function suite(backend: "local" | "s3") {
       expect((await t.api("GET", "/attachments", { as: bob })).body.attachments).toEqual([]);
     });
 
+    test("the web client uploads through /json/user_uploads with its session cookie and CSRF token", async () => {
+      const { session, token } = await createSession(t.deps, alice, "127.0.0.1");
+      const cookie = `hearth_session=${encodeURIComponent(token)}`;
+      const fd = new FormData();
+      fd.append("file", new File(["from the browser"], "web.txt"));
+      const enc = new Response(fd);
+      const type = enc.headers.get("content-type")!;
+      const bytes = await enc.arrayBuffer();
+      const post = (headers: Record<string, string>) =>
+        t.app.http.fetch(new Request("http://testserver/json/user_uploads", { method: "POST", headers: { "content-type": type, cookie, ...headers }, body: bytes }));
+      const refused = await post({});
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as any).code).toBe("CSRF_FAILED");
+      const res = await post({ "x-csrftoken": session.csrfToken });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as any;
+      expect(body.filename).toBe("web.txt");
+      expect((await getFile(t, body.url, { headers: { cookie }, follow: true })).status).toBe(200);
+    });
+
     test("serving: the uploader (Basic and session cookie) gets the bytes with safe headers; others do not", async () => {
       const { body } = await upload(t, alice, "dot.png", PNG_1x1, "text/html");
       const res = await getFile(t, body.url, { as: alice });
