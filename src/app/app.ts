@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
+import { webRoutes } from "../web/server/routes.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -76,7 +77,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       return { ok, detail: { database: store.kind, pending_migrations: st.pending.length } };
     },
   };
-  const httpOptions: HttpOptions = { hooks: {}, raw: [] };
+  const httpOptions: HttpOptions = { hooks: {}, raw: [webRoutes] };
   const http = createHttpApp(deps, httpOptions);
 
   const app: App = {
