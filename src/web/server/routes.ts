@@ -98,7 +98,7 @@ export function webRoutes(app: Hono, deps: HttpDeps) {
     })
     .catch((e) => deps.log.error("setup check failed", { err: e }));
 
-  const realmOf = (c: Context) => realmForSubdomain(deps, subdomainFor(c.req.header("host") ?? "", deps.config.externalHost));
+  const realmOf = (c: Context) => realmForSubdomain(deps, subdomainFor(c.req.header("host") ?? new URL(c.req.url).host, deps.config.externalHost));
 
   app.get("/static/:name", (c) => {
     const name = c.req.param("name");
