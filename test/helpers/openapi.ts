@@ -9,7 +9,9 @@ import { join } from "node:path";
 import YAML from "yaml";
 import Ajv, { type ValidateFunction } from "ajv";
 
+// Vendored copy (test/fixtures/zulip, Apache-2.0, provenance in its README), else shared/.
 const SPEC_PATH = [
+  join(import.meta.dir, "../fixtures/zulip/openapi-zulip-normalized-2025-10.yaml"),
   join(import.meta.dir, "../../../shared/zulip/openapi-zulip-normalized-2025-10.yaml"),
   join(import.meta.dir, "../../shared/zulip/openapi-zulip-normalized-2025-10.yaml"),
 ].find((p) => existsSync(p));
