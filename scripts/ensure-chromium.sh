@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The browser tests (test/web/e2e.test.ts) drive Debian's chromium; install it when missing.
+set -euo pipefail
+if [[ -x /usr/bin/chromium ]]; then exit 0; fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "ensure-chromium: /usr/bin/chromium is missing and we are not root; run: sudo apt-get install -y chromium" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq chromium >/dev/null
+/usr/bin/chromium --version
