@@ -81,7 +81,12 @@ export class HearthProcess {
 
   private async collect(s: ReadableStream<Uint8Array>) {
     const dec = new TextDecoder();
-    for await (const chunk of s) this.out += dec.decode(chunk);
+    const reader = s.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      this.out += dec.decode(value, { stream: true });
+    }
   }
 
   /** The first-run setup token from the server log. */
