@@ -119,9 +119,10 @@ for (const dialect of DIALECTS) {
       await a.fill("#setup_token", token);
       await a.fill("#password", OWNER.password);
       await a.click("button[type=submit]");
-      if (APP) {
+      if (F.login) {
         // setup logs the owner straight in
-        await a.waitForSelector(".layout", { timeout: 15000 });
+        await a.waitForURL(`${server.url}/`, { timeout: 15000 });
+        if (APP) await a.waitForSelector(".layout", { timeout: 15000 });
       } else {
         await a.waitForURL(/\/login\?created=1/, { timeout: 15000 });
         expect(await a.inputValue("#username")).toBe(OWNER.email);
