@@ -70,7 +70,8 @@ function socketSession(gen: number): Promise<{ attached: boolean }> {
       } catch {
         return;
       }
-      if (msg.op === "attach") {
+      // control replies carry "op" and no "type"; events always have a "type" (and may have an "op")
+      if (msg.type === undefined && msg.op === "attach") {
         if (msg.result === "success") {
           attached = true;
           wsFailures = 0;
@@ -78,11 +79,10 @@ function socketSession(gen: number): Promise<{ attached: boolean }> {
         } else if (msg.code === "BAD_EVENT_QUEUE_ID") gone = true;
         return;
       }
-      if (msg.op === "error" || msg.result === "error") {
+      if (msg.type === undefined) {
         if (msg.code === "BAD_EVENT_QUEUE_ID") gone = true;
         return;
       }
-      if (msg.op) return;
       take(msg);
       ack();
     };
