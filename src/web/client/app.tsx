@@ -78,7 +78,10 @@ function onKey(e: KeyboardEvent) {
     e: () => selected && selected.sender_id === state.me && startEditing(selected.id),
     "?": () => { ui.help = true; changed(); },
     Escape: () => {
-      if (compose.open) closeCompose();
+      if (ui.sidebarOpen) {
+        ui.sidebarOpen = false;
+        changed();
+      } else if (compose.open) closeCompose();
       else if (!sameNarrow(state.feed.narrow, { kind: "all" })) go({ kind: "all" });
     },
   };

@@ -388,7 +388,6 @@ export function Compose() {
           <button type="button" aria-pressed={compose.kind === "dm"} onClick={() => { compose.kind = "dm"; changed(); }}>Direct</button>
         </div>
         <RecipientFields />
-        <button type="button" class="icon-btn" aria-label="Close compose box" onClick={closeCompose}>✕</button>
       </div>
       {compose.preview !== null ? (
         <div class="compose-preview rendered" aria-label="Preview" dangerouslySetInnerHTML={{ __html: compose.preview }} />
@@ -428,6 +427,7 @@ export function Compose() {
         <span class="typing" aria-live="polite">{typists.length ? `${typists.map(userName).join(", ")} ${typists.length === 1 ? "is" : "are"} typing…` : ""}</span>
         <span class="hint">{state.settings.enter_sends ? "Enter to send, Shift+Enter for a new line" : "Ctrl+Enter to send"}</span>
         <button type="submit" class="primary" disabled={compose.sending || over}>Send</button>
+        <button type="button" class="icon-btn" aria-label="Close compose box" title="Close (Esc)" onClick={closeCompose}>✕</button>
       </div>
     </form>
   );

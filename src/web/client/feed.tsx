@@ -36,6 +36,11 @@ export function moveSelection(delta: number) {
 }
 
 // ---- reading --------------------------------------------------------------------------
+// Messages are read when seen in a focused window (Zulip's rule). Focus is tracked by
+// events rather than document.hasFocus(), which headless and embedded browsers misreport.
+let windowFocused = true;
+addEventListener("blur", () => (windowFocused = false));
+addEventListener("focus", () => (windowFocused = true));
 const pendingRead = new Set<number>();
 let readTimer: ReturnType<typeof setTimeout> | undefined;
 export function markRead(ids: number[]) {
@@ -410,7 +415,7 @@ export function Feed() {
     const el = ref.current;
     if (!el) return;
     const io = new IntersectionObserver((entries) => {
-      if (!document.hasFocus()) return;
+      if (!windowFocused || document.visibilityState !== "visible") return;
       const seen = entries.filter((e) => e.isIntersecting).map((e) => Number((e.target as HTMLElement).dataset.id));
       if (seen.length) markRead(seen);
     }, { root: el, threshold: 0.5 });
@@ -431,7 +436,7 @@ export function Feed() {
   }
 
   return (
-    <div class="feed" ref={ref} onScroll={onScroll} role="feed" aria-busy={f.loading} aria-label="Messages" tabindex={-1}>
+    <div class="feed" ref={ref} onScroll={onScroll} role="region" aria-busy={f.loading} aria-label="Messages" tabindex={-1}>
       {f.foundOldest && ids.length > 0 && view.start === 0 ? <p class="feed-edge">Beginning of the conversation</p> : null}
       {f.loading && (view.start === 0 || ids.length === 0) ? <p class="feed-edge" role="status">Loading messages…</p> : null}
       {f.error ? <p class="feed-edge error" role="alert">Could not load messages: {f.error}</p> : null}
