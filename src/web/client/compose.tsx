@@ -395,7 +395,7 @@ export function Compose() {
         <div class="compose-text">
           <label class="sr-only" for="compose-content">Message</label>
           <textarea id="compose-content" ref={ta} rows={3} value={compose.content} placeholder={compose.kind === "stream" ? `Message #${compose.streamId ? streamName(compose.streamId) : "…"}${compose.topic ? ` > ${compose.topic}` : ""}` : "Direct message"}
-            aria-autocomplete="list" aria-controls="compose-suggestions" aria-expanded={!!sugg} aria-invalid={over}
+            aria-autocomplete="list" aria-controls={sugg ? "compose-suggestions" : undefined} aria-expanded={!!sugg} aria-invalid={over}
             aria-activedescendant={sugg ? `sugg-${sugg.active}` : undefined}
             onInput={onInput} onKeyDown={onKeyDown}
             onPaste={(e: ClipboardEvent) => { const files = e.clipboardData?.files; if (files && files.length) { e.preventDefault(); uploadFiles(files); } }} />
