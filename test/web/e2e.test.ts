@@ -199,6 +199,8 @@ for (const dialect of DIALECTS) {
     }, 90000);
 
     test.skipIf(!(CHAT && F.edit && F.reactions && F.flags))("edit, react, star, search, mark read [needs edit, reactions, flags, search]", async () => {
+      await b.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/greetings`);
+      await feedText(b, "Hello Bob").waitFor();
       await a.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/greetings`);
       const row = a.locator(".msg", { hasText: "Hello Bob" }).first();
       await row.waitFor();
@@ -277,6 +279,8 @@ for (const dialect of DIALECTS) {
     }, 60000);
 
     test.skipIf(!CHAT)("keyboard only: narrow, compose and send without the mouse [needs messages]", async () => {
+      await a.goto(`${server.url}/#narrow/channel/${streamId}-general`);
+      await a.waitForSelector(".feed .msg");
       await b.goto(`${server.url}/#feed`);
       await b.waitForSelector(".feed");
       await b.keyboard.press("Escape");
