@@ -239,6 +239,8 @@ for (const dialect of DIALECTS) {
       await apiAs(server.url, bob(), "POST", "/messages", { type: "stream", to: streamId, topic: "reading", content: "please read me" });
       await a.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/reading`);
       await a.bringToFront();
+      // headless pages do not get focus events of their own: this is the user clicking into A's window
+      await a.evaluate(() => window.dispatchEvent(new Event("focus")));
       await feedText(a, "please read me").waitFor({ timeout: 10000 });
       await a.waitForFunction(() => document.querySelectorAll(".feed .msg.unread").length === 0, null, { timeout: 10000 });
       const msgs = await apiAs(server.url, owner(), "GET", "/messages", { anchor: "newest", num_before: 1, num_after: 0, narrow: [{ operator: "topic", operand: "reading" }] });

@@ -14,7 +14,7 @@ export const MAX_ROWS = 200;
 const STEP = 60;
 const EDGE_PX = 400;
 
-export const view = { start: 0, end: 0, selectedId: null as number | null, atBottom: true, feedKey: "" };
+export const view = { start: 0, end: 0, selectedId: null as number | null, atBottom: true, feedKey: "", shownLen: 0 };
 
 export function selectMessage(id: number | null, scroll = true) {
   view.selectedId = id;
@@ -334,6 +334,7 @@ export function Feed() {
     view.end = Math.min(ids.length, view.start + MAX_ROWS);
     view.selectedId = ids[at] ?? null;
     view.atBottom = at >= ids.length - 1;
+    view.shownLen = ids.length;
     keep.current = null;
     requestAnimationFrame(() => {
       const el = view.selectedId !== null ? document.getElementById(`msg-${view.selectedId}`) : null;
@@ -341,11 +342,13 @@ export function Feed() {
       else if (ref.current) ref.current.scrollTop = ref.current.scrollHeight;
     });
   }
-  // New messages at the end while the reader is at the bottom: follow them.
-  if (view.atBottom && view.end < ids.length && view.end >= ids.length - 20) {
+  // New messages at the end: when the window showed the newest message, it grows to show
+  // the new ones too (and only slides forward when the reader is at the bottom).
+  if (view.end < ids.length && view.end >= view.shownLen && view.shownLen > 0) {
     view.end = ids.length;
-    if (view.end - view.start > MAX_ROWS) view.start = view.end - MAX_ROWS;
+    if (view.atBottom && view.end - view.start > MAX_ROWS) view.start = view.end - MAX_ROWS;
   }
+  view.shownLen = ids.length;
   view.end = Math.min(view.end, ids.length);
   view.start = Math.min(view.start, Math.max(0, view.end - 1));
 
@@ -404,10 +407,12 @@ export function Feed() {
     if (row) el.scrollTop += row.getBoundingClientRect().top - el.getBoundingClientRect().top - k.top;
   });
 
-  // Follow the bottom when new rows arrive.
+  // Follow the bottom when new rows arrive. A feed too short to scroll is at its bottom.
   useEffect(() => {
     const el = ref.current;
-    if (el && view.atBottom && !keep.current) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    if (el.scrollHeight <= el.clientHeight + 40 && view.end >= ids.length) view.atBottom = true;
+    if (view.atBottom && !keep.current) el.scrollTop = el.scrollHeight;
   });
 
   // Messages count as read once they have been on screen while the window has focus.
