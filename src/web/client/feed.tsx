@@ -40,7 +40,10 @@ export function moveSelection(delta: number) {
 // events rather than document.hasFocus(), which headless and embedded browsers misreport.
 let windowFocused = true;
 addEventListener("blur", () => (windowFocused = false));
-addEventListener("focus", () => (windowFocused = true));
+addEventListener("focus", () => {
+  windowFocused = true;
+  changed(); // re-observe: what is on screen now counts as seen
+});
 const pendingRead = new Set<number>();
 let readTimer: ReturnType<typeof setTimeout> | undefined;
 export function markRead(ids: number[]) {
@@ -344,7 +347,7 @@ export function Feed() {
   }
   // New messages at the end: when the window showed the newest message, it grows to show
   // the new ones too (and only slides forward when the reader is at the bottom).
-  if (view.end < ids.length && view.end >= view.shownLen && view.shownLen > 0) {
+  if (view.end < ids.length && view.end >= view.shownLen) {
     view.end = ids.length;
     if (view.atBottom && view.end - view.start > MAX_ROWS) view.start = view.end - MAX_ROWS;
   }
