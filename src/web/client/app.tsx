@@ -12,6 +12,7 @@ import { Compose, closeCompose, compose, openCompose, replyTo } from "./compose.
 import { narrowTitle, People, ProfileCard, Sidebar } from "./sidebar.tsx";
 import { applyTheme, Settings } from "./settings.tsx";
 import { Modal, Toasts, toast } from "./ui.tsx";
+import { Icon } from "./icons.tsx";
 
 const ui = { sidebarOpen: false, settings: false, profile: null as number | null, help: false };
 
@@ -104,16 +105,21 @@ function Header() {
   const [q, setQ] = useState(state.feed.narrow.kind === "search" ? state.feed.narrow.q : "");
   return (
     <header class="topbar">
-      <button type="button" class="icon-btn menu-btn" aria-label="Toggle sidebar" aria-expanded={ui.sidebarOpen} aria-controls="sidebar" onClick={() => { ui.sidebarOpen = !ui.sidebarOpen; changed(); }}>☰</button>
+      <button type="button" class="icon-btn menu-btn" aria-label="Toggle sidebar" aria-expanded={ui.sidebarOpen} aria-controls="sidebar" onClick={() => { ui.sidebarOpen = !ui.sidebarOpen; changed(); }}><Icon name="menu" /></button>
       <a class="brand" href="#feed">{state.realmName}</a>
-      <form class="search" role="search" onSubmit={(e: Event) => { e.preventDefault(); if (q.trim()) go({ kind: "search", q: q.trim() }); }}>
+      <form class="search" role="search" onSubmit={(e: Event) => {
+        e.preventDefault();
+        if (!q.trim()) return;
+        go({ kind: "search", q: q.trim() });
+        (document.getElementById("search") as HTMLInputElement | null)?.blur(); // shortcuts work on the results at once
+      }}>
         <label class="sr-only" for="search">Search messages</label>
         <input id="search" type="search" placeholder="Search" value={q} onInput={(e: Event) => setQ((e.target as HTMLInputElement).value)}
           onKeyDown={(e: KeyboardEvent) => { if (e.key === "Escape") (e.target as HTMLElement).blur(); }} />
       </form>
       <span class={`conn conn-${state.connection}`} role="status">{state.connection === "live" ? "" : state.connection === "connecting" ? "Connecting…" : state.connection === "reconnecting" ? "Reconnecting…" : "Offline: retrying"}</span>
       <button type="button" class="icon-btn" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => { ui.help = true; changed(); }}>?</button>
-      <button type="button" aria-label="Settings" onClick={() => { ui.settings = true; changed(); }}>⚙ <span class="hide-narrow">Settings</span></button>
+      <button type="button" aria-label="Settings" onClick={() => { ui.settings = true; changed(); }}><Icon name="gear" /> <span class="hide-narrow">Settings</span></button>
       <button type="button" onClick={logout}>Log out</button>
     </header>
   );

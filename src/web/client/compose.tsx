@@ -7,6 +7,7 @@ import { api, upload, type UploadHandle } from "./api.ts";
 import { changed, dmKey, state, streamName, topicKey, userName, type Message } from "./store.ts";
 import { dmPartners } from "./narrow.ts";
 import { EMOJI, emojiChar, toast } from "./ui.tsx";
+import { Icon } from "./icons.tsx";
 
 export const MAX_MESSAGE_LENGTH = 10000;
 
@@ -422,12 +423,12 @@ export function Compose() {
       {over ? <p class="form-error" role="alert">Message is too long ({compose.content.length} of {MAX_MESSAGE_LENGTH} characters).</p> : null}
       <div class="compose-bottom">
         <input type="file" ref={file} multiple hidden onChange={(e: Event) => { const f = (e.target as HTMLInputElement).files; if (f) uploadFiles(f); (e.target as HTMLInputElement).value = ""; }} />
-        <button type="button" class="icon-btn" aria-label="Attach files" title="Attach files" onClick={() => file.current?.click()}>📎</button>
+        <button type="button" class="icon-btn" aria-label="Attach files" title="Attach files" onClick={() => file.current?.click()}><Icon name="clip" /></button>
         <button type="button" aria-pressed={compose.preview !== null} onClick={togglePreview}>{compose.preview !== null ? "Edit" : "Preview"}</button>
         <span class="typing" aria-live="polite">{typists.length ? `${typists.map(userName).join(", ")} ${typists.length === 1 ? "is" : "are"} typing…` : ""}</span>
         <span class="hint">{state.settings.enter_sends ? "Enter to send, Shift+Enter for a new line" : "Ctrl+Enter to send"}</span>
         <button type="submit" class="primary" disabled={compose.sending || over}>Send</button>
-        <button type="button" class="icon-btn" aria-label="Close compose box" title="Close (Esc)" onClick={closeCompose}>✕</button>
+        <button type="button" class="icon-btn" aria-label="Close compose box" title="Close (Esc)" onClick={closeCompose}><Icon name="close" /></button>
       </div>
     </form>
   );

@@ -9,6 +9,7 @@ import { changed, loadMore, state, streamName, userName, type Message } from "./
 import { dmPartners, narrowToHash } from "./narrow.ts";
 import { Avatar, emojiChar, EMOJI, formatDate, formatTime, Modal, toast } from "./ui.tsx";
 import { openCompose, quoteMessage } from "./compose.tsx";
+import { Icon } from "./icons.tsx";
 
 export const MAX_ROWS = 200;
 const STEP = 60;
@@ -57,11 +58,19 @@ export function markRead(ids: number[]) {
   }
   changed();
   clearTimeout(readTimer);
-  readTimer = setTimeout(() => {
+  const flushRead = () => {
     const batch = [...pendingRead];
     pendingRead.clear();
-    if (batch.length) api("POST", "/messages/flags", { messages: batch, op: "add", flag: "read" }).catch((e) => toast(`Could not mark messages as read: ${e.message}`));
-  }, 400);
+    if (!batch.length) return;
+    api("POST", "/messages/flags", { messages: batch, op: "add", flag: "read" }).catch((e) => {
+      // offline for a moment (a restart): keep them and try again; anything else is shown
+      if (e.code === "NETWORK" || e.status >= 500) {
+        for (const id of batch) pendingRead.add(id);
+        readTimer = setTimeout(flushRead, 5000);
+      } else toast(`Could not mark messages as read: ${e.message}`);
+    });
+  };
+  readTimer = setTimeout(flushRead, 400);
 }
 
 // ---- actions --------------------------------------------------------------------------
@@ -231,12 +240,12 @@ const Row = memo(function Row(p: RowProps) {
         {p.picker ? <EmojiPicker onClose={() => { pickerId = null; changed(); }} onPick={(n, c, t) => { pickerId = null; changed(); void toggleReaction(m, n, c, t); }} /> : null}
       </div>
       <div class="msg-actions" role="toolbar" aria-label="Message actions">
-        <button type="button" class="icon-btn" aria-label="Add reaction" title="Add reaction" onClick={() => { pickerId = pickerId === m.id ? null : m.id; changed(); }}>☺</button>
-        <button type="button" class="icon-btn" aria-label={starred ? "Unstar" : "Star"} aria-pressed={starred} title={starred ? "Unstar" : "Star"} onClick={() => toggleStar(m)}>{starred ? "★" : "☆"}</button>
-        <button type="button" class="icon-btn" aria-label="Quote and reply" title="Quote and reply" onClick={() => quoteMessage(m)}>❝</button>
-        {canEdit(m) ? <button type="button" class="icon-btn" aria-label="Edit" title="Edit" onClick={() => { editingId = m.id; changed(); }}>✎</button> : null}
-        <button type="button" class="icon-btn" aria-label="Copy link" title="Copy link" onClick={() => navigator.clipboard?.writeText(messageLink(m)).then(() => toast("Link copied", "info"), () => toast(messageLink(m), "info"))}>🔗</button>
-        {canDelete(m) ? <button type="button" class="icon-btn danger" aria-label="Delete" title="Delete" onClick={() => deleteMessage(m)}>🗑</button> : null}
+        <button type="button" class="icon-btn" aria-label="Add reaction" title="Add reaction" onClick={() => { pickerId = pickerId === m.id ? null : m.id; changed(); }}><Icon name="smile" /></button>
+        <button type="button" class="icon-btn" aria-label={starred ? "Unstar" : "Star"} aria-pressed={starred} title={starred ? "Unstar" : "Star"} onClick={() => toggleStar(m)}><Icon name="star" filled={starred} /></button>
+        <button type="button" class="icon-btn" aria-label="Quote and reply" title="Quote and reply" onClick={() => quoteMessage(m)}><Icon name="quote" /></button>
+        {canEdit(m) ? <button type="button" class="icon-btn" aria-label="Edit" title="Edit" onClick={() => { editingId = m.id; changed(); }}><Icon name="edit" /></button> : null}
+        <button type="button" class="icon-btn" aria-label="Copy link" title="Copy link" onClick={() => navigator.clipboard?.writeText(messageLink(m)).then(() => toast("Link copied", "info"), () => toast(messageLink(m), "info"))}><Icon name="link" /></button>
+        {canDelete(m) ? <button type="button" class="icon-btn danger" aria-label="Delete" title="Delete" onClick={() => deleteMessage(m)}><Icon name="trash" /></button> : null}
       </div>
     </div>
   );

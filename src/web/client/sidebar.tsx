@@ -7,6 +7,7 @@ import { api } from "./api.ts";
 import { state, streamName, unreadCounts, userName, dmKey, topicKey, changed } from "./store.ts";
 import { narrowToHash, type Narrow } from "./narrow.ts";
 import { Avatar } from "./ui.tsx";
+import { Icon } from "./icons.tsx";
 
 function Count(props: { n: number | undefined; label?: string }) {
   if (!props.n) return null;
@@ -54,7 +55,7 @@ export function Sidebar() {
             <li class={`${s.is_muted ? "muted" : ""} ${s.pin_to_top ? "pinned" : ""}`}>
               <a href={link({ kind: "stream", streamId: s.stream_id }, s.name)} aria-current={isActive({ kind: "stream", streamId: s.stream_id }) ? "page" : undefined}>
                 <span class="swatch" style={{ background: s.color ?? "var(--accent)" }} aria-hidden="true"></span>
-                <span class="name">{s.invite_only ? "🔒 " : ""}{s.name}</span>
+                <span class="name">{s.invite_only ? <Icon name="lock" /> : null}{s.invite_only ? <span class="sr-only">private: </span> : null}{s.name}</span>
                 <Count n={c.byStream.get(s.stream_id)} />
               </a>
               {topics.length ? (

@@ -13,11 +13,17 @@ export function formatDate(ts: number): string {
   return d.toLocaleDateString([], { weekday: "short", month: "short", day: "numeric", year: d.getFullYear() === today.getFullYear() ? undefined : "numeric" });
 }
 
+/** avatar URLs that failed to load (offline installs cannot reach Gravatar): initials instead */
+const brokenAvatars = new Set<string>();
+
 export function Avatar(props: { userId: number; url?: string | null; size?: number }) {
   const u = state.users.get(props.userId);
   const url = props.url ?? u?.avatar_url;
   const initials = (u?.full_name ?? "?").split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
-  if (url) return <img class="avatar" src={url} alt="" width={props.size ?? 36} height={props.size ?? 36} loading="lazy" />;
+  if (url && !brokenAvatars.has(url)) {
+    return <img class="avatar" src={url} alt="" width={props.size ?? 36} height={props.size ?? 36} loading="lazy"
+      onError={() => { brokenAvatars.add(url); changed(); }} />;
+  }
   return <span class="avatar avatar-initials" aria-hidden="true">{initials}</span>;
 }
 
