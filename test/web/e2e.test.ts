@@ -28,6 +28,7 @@ async function probeFeatures() {
       reactions: has("POST", "/messages/1/reactions"),
       render: has("POST", "/messages/render"),
       uploads: has("POST", "/user_uploads"),
+      invites: has("POST", "/invites/multiuse") && has("POST", "/join/abc"),
       typing: has("POST", "/typing"),
     };
   } finally {
@@ -37,7 +38,7 @@ async function probeFeatures() {
 }
 const F = await probeFeatures();
 const missing = (...keys: (keyof typeof F)[]) => keys.filter((k) => !F[k]);
-const waiting = missing("login", "register", "users", "streams", "messages", "flags", "edit", "reactions", "uploads", "typing");
+const waiting = missing("login", "register", "users", "streams", "messages", "flags", "edit", "reactions", "uploads", "typing", "invites");
 if (waiting.length) console.warn(`\n*** browser tests waiting for APIs not in this build: ${waiting.join(", ")} ***\n`);
 const HAVE_BROWSER = chromiumAvailable();
 /** the app itself: log in, /register + /events, GET /messages */
@@ -197,6 +198,23 @@ for (const dialect of DIALECTS) {
       expect(dialogs).toEqual([]);
       await screenshot(a, "app-dm");
     }, 90000);
+
+    test.skipIf(!(CHAT && F.invites))("an invitation link: join through the page and land in the app [needs invites + /json/join]", async () => {
+      const link: string = (await apiAs(server.url, owner(), "POST", "/invites/multiuse", { invite_expires_in_minutes: 60, invite_as: 400, stream_ids: [streamId] })).invite_link;
+      const path = new URL(link).pathname;
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      watch(p);
+      await p.goto(server.url + path);
+      expect(await axeAudit(p)).toEqual([]);
+      await p.fill("#full_name", "Carol Joiner");
+      await p.fill("#email", "carol@example.com");
+      await p.fill("#password", "carol-pass-123");
+      await p.click("button[type=submit]");
+      await p.waitForSelector(".layout", { timeout: 15000 });
+      await a.locator(".people", { hasText: "Carol Joiner" }).waitFor({ timeout: 10000 });
+      await ctx.close();
+    }, 60000);
 
     test.skipIf(!(CHAT && F.edit && F.reactions && F.flags))("edit, react, star, search, mark read [needs edit, reactions, flags, search]", async () => {
       await b.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/greetings`);

@@ -172,4 +172,19 @@ forEachDialect("web pages", (t) => {
     expect((await get(t.app, "/static/nope.js")).status).toBe(404);
     expect((await get(t.app, "/static/..%2Fmain.ts")).status).toBe(404);
   });
+
+  test("invitation and sign-up pages render with the CSP; odd tokens are not routed", async () => {
+    const j = await get(t.app, "/join/abcDEF123_-x/");
+    expect(j.status).toBe(200);
+    expect(j.headers.get("content-security-policy")).toBe(CSP);
+    const html = await j.text();
+    expect(html).toContain('data-endpoint="/json/join/abcDEF123_-x"');
+    expect(html).toContain('<label for="full_name">');
+    expect((await get(t.app, "/join/abc%22%3E%3Cscript%3E/")).status).toBe(404);
+    const r = await (await get(t.app, "/register/")).text();
+    expect(r).toContain('data-endpoint="/json/signup"');
+    const reset = await get(t.app, "/accounts/password/reset/");
+    expect(reset.status).toBe(200);
+    expect(await reset.text()).toContain("Reset your password");
+  });
 });

@@ -94,3 +94,28 @@ setupForm?.addEventListener("submit", async (ev) => {
     busy(setupForm, false);
   }
 });
+
+const joinForm = document.getElementById("join-form") as HTMLFormElement | null;
+joinForm?.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const fd = new FormData(joinForm);
+  const fullName = String(fd.get("full_name") ?? "").trim();
+  const email = String(fd.get("email") ?? "").trim();
+  const password = String(fd.get("password") ?? "");
+  if (!fullName) return showError("Enter your name.");
+  if (!password) return showError("Choose a password.");
+  busy(joinForm, true);
+  try {
+    const body = new URLSearchParams({ full_name: fullName, password });
+    if (email) body.set("email", email);
+    const res = await fetch(joinForm.dataset.endpoint!, { method: "POST", body, headers: { accept: "application/json" } });
+    const r = await res.json().catch(() => ({}));
+    if (!res.ok || r.result !== "success") return showError(r.msg || `Could not create the account (HTTP ${res.status}).`);
+    const l = await login(r.email ?? email, password).catch(() => ({ ok: false }) as const);
+    location.assign(l.ok ? "/" : `/login?email=${encodeURIComponent(r.email ?? email)}`);
+  } catch {
+    showError("Cannot reach the server. Check your connection and try again.");
+  } finally {
+    busy(joinForm, false);
+  }
+});

@@ -113,3 +113,41 @@ export function AppShell(props: { realmName: string }) {
     </Layout>
   );
 }
+
+/** Joining through an invitation (/join/TOKEN/) or open sign-up (/register/). */
+export function JoinPage(props: { realmName: string; token: string | null }) {
+  const invite = props.token !== null;
+  return (
+    <Layout title={`${invite ? "Join" : "Sign up for"} ${props.realmName}`} script="auth.js" bodyClass="auth-page">
+      <AuthCard heading={invite ? `Join ${props.realmName}` : `Sign up for ${props.realmName}`} realmName={props.realmName}>
+        <p class="form-error" role="alert" id="form-error" hidden></p>
+        <form method="post" id="join-form" data-endpoint={invite ? `/json/join/${encodeURIComponent(props.token!)}` : "/json/signup"} novalidate>
+          <label for="full_name">Your name</label>
+          <input id="full_name" name="full_name" autocomplete="name" required maxlength={60} />
+          <label for="email">Email</label>
+          <input id="email" name="email" type="email" autocomplete="email" required={!invite} aria-describedby={invite ? "email-hint" : undefined} />
+          {invite ? <p class="hint" id="email-hint">If you were invited by email, that address is used and this field can stay empty.</p> : null}
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete="new-password" required aria-describedby="pw-hint" />
+          <p class="hint" id="pw-hint">At least {MIN_PASSWORD_LENGTH} characters.</p>
+          <button type="submit" class="primary">Create account</button>
+        </form>
+        <p class="auth-links">Already have an account? <a href="/login">Log in</a></p>
+      </AuthCard>
+    </Layout>
+  );
+}
+
+export function ResetPage(props: { realmName: string }) {
+  return (
+    <Layout title={`Reset your password · ${props.realmName}`} script="auth.js" bodyClass="auth-page">
+      <AuthCard heading="Reset your password" realmName={props.realmName}>
+        <p>
+          This server does not send password-reset emails yet. Ask an administrator of {props.realmName} to set a new
+          password for you (organization settings, or <code>hearth user</code> on the server).
+        </p>
+        <p class="auth-links"><a href="/login">Back to log in</a></p>
+      </AuthCard>
+    </Layout>
+  );
+}

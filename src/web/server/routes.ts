@@ -11,7 +11,7 @@ import { ApiError } from "../../domain/errors.ts";
 import { completeSetup, needsSetup, realmForSubdomain } from "../../actions/setup.ts";
 import { randomToken, safeEqual } from "../../lib/random.ts";
 import { asset, gzippedAsset } from "./assets.ts";
-import { AppShell, LoginPage, MessagePage, SetupPage } from "./pages.tsx";
+import { AppShell, JoinPage, LoginPage, MessagePage, ResetPage, SetupPage } from "./pages.tsx";
 
 /**
  * The Content-Security-Policy of every page: scripts only from our origin (no inline
@@ -141,6 +141,25 @@ export function webRoutes(app: Hono, deps: HttpDeps) {
       error: q.error ? LOGIN_ERRORS[q.error] ?? LOGIN_ERRORS.invalid : undefined,
     }));
   });
+
+  // Invitation links (Zulip's /join/KEY/) and open sign-up; the accounts are created by the
+  // people area's POST /json/join/{token} and POST /json/signup (auth.js submits to them).
+  const joinPage = async (c: Context, token: string | null) => {
+    const realm = await realmOf(c);
+    if (!realm) return c.redirect("/", 302);
+    return html(c, JoinPage({ realmName: realm.name, token }));
+  };
+  app.get("/join/:token{[A-Za-z0-9_-]+}", (c) => joinPage(c, c.req.param("token")));
+  app.get("/join/:token{[A-Za-z0-9_-]+}/", (c) => joinPage(c, c.req.param("token")));
+  app.get("/register", (c) => joinPage(c, null));
+  app.get("/register/", (c) => joinPage(c, null));
+  const resetPage = async (c: Context) => {
+    const realm = await realmOf(c);
+    if (!realm) return c.redirect("/", 302);
+    return html(c, ResetPage({ realmName: realm.name }));
+  };
+  app.get("/accounts/password/reset", resetPage);
+  app.get("/accounts/password/reset/", resetPage);
 
   app.get("/setup", async (c) => {
     if (!(await needsSetup(deps))) return c.redirect("/login", 302);
