@@ -289,6 +289,20 @@ for (const dialect of DIALECTS) {
       expect(pageErrors).toEqual([]);
     }, 90000);
 
+    test.skipIf(!(CHAT && F.typing))("typing notifications: B types a DM, A sees it [needs typing]", async () => {
+      await a.goto(`${server.url}/#narrow/dm/${bobId}`);
+      await a.waitForSelector(".feed");
+      await b.goto(`${server.url}/#narrow/dm/${ownerId}`);
+      await b.waitForSelector(".feed");
+      await b.keyboard.press("Escape");
+      await b.keyboard.press("x");
+      await b.waitForSelector("#compose-content");
+      await b.focus("#compose-content");
+      await b.keyboard.type("typing something", { delay: 20 });
+      await a.locator(".typing-line", { hasText: "is typing" }).waitFor({ timeout: 10000 });
+      await b.fill("#compose-content", "");
+    }, 60000);
+
     test.skipIf(!CHAT)("bad input: script tags are text, a huge paste is refused clearly [needs messages]", async () => {
       await a.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/bad input`);
       await a.keyboard.press("c");

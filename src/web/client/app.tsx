@@ -4,7 +4,7 @@
 import { render, useEffect, useState } from "hono/jsx/dom";
 import { api } from "./api.ts";
 import { csrfToken } from "./csrf.ts";
-import { changed, openNarrow, setNotifier, state, streamName, topicKey, useStore, userName, type Message } from "./store.ts";
+import { changed, dmKey, openNarrow, setNotifier, state, streamName, topicKey, useStore, userName, type Message } from "./store.ts";
 import { dmPartners, hashToNarrow, narrowToHash, sameNarrow, type Narrow } from "./narrow.ts";
 import { pollForever, register } from "./events.ts";
 import { Feed, moveSelection, startEditing, toggleStar, view } from "./feed.tsx";
@@ -101,6 +101,14 @@ function Shortcuts() {
   );
 }
 
+/** "X is typing…" for the conversation on screen (a topic or a DM). */
+function TypingLine() {
+  const n = state.feed.narrow;
+  const key = n.kind === "topic" ? topicKey(n.streamId, n.topic) : n.kind === "dm" ? dmKey(n.userIds.filter((id) => id !== state.me)) : null;
+  const who = key ? [...(state.typing.get(key) ?? [])].filter((id) => id !== state.me) : [];
+  return <p class="typing-line" aria-live="polite">{who.length ? `${who.map(userName).join(", ")} ${who.length === 1 ? "is" : "are"} typing…` : ""}</p>;
+}
+
 function Header() {
   const [q, setQ] = useState(state.feed.narrow.kind === "search" ? state.feed.narrow.q : "");
   return (
@@ -140,6 +148,7 @@ function App() {
           <button type="button" class="link-btn" onClick={() => openNarrow(state.feed.narrow, "newest")}>Newest</button>
         </div>
         <Feed />
+        <TypingLine />
         <Compose />
       </main>
       <People onProfile={(id) => { ui.profile = id; changed(); }} />
