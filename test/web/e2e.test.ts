@@ -360,12 +360,14 @@ for (const dialect of DIALECTS) {
       expect(await p.locator(".sidebar").isVisible()).toBe(true); // in the DOM, off screen
       await p.click(".menu-btn");
       await p.waitForSelector(".sidebar-open");
+      await p.waitForTimeout(300); // the drawer's slide-in
       await screenshot(p, "app-phone-sidebar");
       await p.keyboard.press("Escape"); // closes the drawer
       await p.waitForSelector(".layout:not(.sidebar-open)");
       await p.click(".menu-btn");
       await p.click(".scrim", { position: { x: 370, y: 400 } }); // tapping beside the drawer closes it too
       await p.waitForSelector(".layout:not(.sidebar-open)");
+      await p.waitForTimeout(300);
       await screenshot(p, "app-phone");
       expect(await axeAudit(p)).toEqual([]);
       await phone.close();

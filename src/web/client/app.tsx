@@ -126,7 +126,7 @@ function Header() {
           onKeyDown={(e: KeyboardEvent) => { if (e.key === "Escape") (e.target as HTMLElement).blur(); }} />
       </form>
       <span class={`conn conn-${state.connection}`} role="status">{state.connection === "live" ? "" : state.connection === "connecting" ? "Connecting…" : state.connection === "reconnecting" ? "Reconnecting…" : "Offline: retrying"}</span>
-      <button type="button" class="icon-btn" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => { ui.help = true; changed(); }}>?</button>
+      <button type="button" class="icon-btn help-btn" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => { ui.help = true; changed(); }}>?</button>
       <button type="button" aria-label="Settings" onClick={() => { ui.settings = true; changed(); }}><Icon name="gear" /> <span class="hide-narrow">Settings</span></button>
       <button type="button" onClick={logout}>Log out</button>
     </header>
