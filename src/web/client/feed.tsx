@@ -206,6 +206,9 @@ interface RowProps {
   m: Message;
   showSender: boolean;
   selected: boolean;
+  /** the action toolbar is built only for the selected and the hovered row (DOM cost) */
+  tools: boolean;
+  onHover: (id: number) => void;
   editing: boolean;
   picker: boolean;
   now: number;
@@ -220,6 +223,8 @@ const Row = memo(function Row(p: RowProps) {
     <div id={`msg-${m.id}`} data-id={m.id} role="article" tabindex={p.selected ? 0 : -1}
       aria-label={`${m.sender_full_name}, ${formatTime(m.timestamp)}`}
       class={`msg ${p.showSender ? "with-sender" : ""} ${p.selected ? "selected" : ""} ${unread ? "unread" : ""} ${mentioned ? "mentioned" : ""}`}
+      onMouseEnter={() => p.onHover(m.id)}
+      onFocusIn={() => p.onHover(m.id)}
       onClick={(e: MouseEvent) => {
         if ((e.target as HTMLElement).closest("a,button,input,textarea,select")) return;
         selectMessage(m.id, false);
@@ -239,17 +244,17 @@ const Row = memo(function Row(p: RowProps) {
         <Reactions m={m} />
         {p.picker ? <EmojiPicker onClose={() => { pickerId = null; changed(); }} onPick={(n, c, t) => { pickerId = null; changed(); void toggleReaction(m, n, c, t); }} /> : null}
       </div>
-      <div class="msg-actions" role="toolbar" aria-label="Message actions">
+      {p.tools || p.picker ? <div class="msg-actions" role="toolbar" aria-label="Message actions">
         <button type="button" class="icon-btn" aria-label="Add reaction" title="Add reaction" onClick={() => { pickerId = pickerId === m.id ? null : m.id; changed(); }}><Icon name="smile" /></button>
         <button type="button" class="icon-btn" aria-label={starred ? "Unstar" : "Star"} aria-pressed={starred} title={starred ? "Unstar" : "Star"} onClick={() => toggleStar(m)}><Icon name="star" filled={starred} /></button>
         <button type="button" class="icon-btn" aria-label="Quote and reply" title="Quote and reply" onClick={() => quoteMessage(m)}><Icon name="quote" /></button>
         {canEdit(m) ? <button type="button" class="icon-btn" aria-label="Edit" title="Edit" onClick={() => { editingId = m.id; changed(); }}><Icon name="edit" /></button> : null}
         <button type="button" class="icon-btn" aria-label="Copy link" title="Copy link" onClick={() => navigator.clipboard?.writeText(messageLink(m)).then(() => toast("Link copied", "info"), () => toast(messageLink(m), "info"))}><Icon name="link" /></button>
         {canDelete(m) ? <button type="button" class="icon-btn danger" aria-label="Delete" title="Delete" onClick={() => deleteMessage(m)}><Icon name="trash" /></button> : null}
-      </div>
+      </div> : <div class="msg-actions" />}
     </div>
   );
-}, (a: RowProps, b: RowProps) => a.m === b.m && a.showSender === b.showSender && a.selected === b.selected && a.editing === b.editing && a.picker === b.picker);
+}, (a: RowProps, b: RowProps) => a.m === b.m && a.showSender === b.showSender && a.selected === b.selected && a.tools === b.tools && a.editing === b.editing && a.picker === b.picker);
 
 export let editingId: number | null = null;
 export function startEditing(id: number) {
@@ -333,6 +338,7 @@ function groupKey(m: Message) {
 
 export function Feed() {
   const ref = useRef<HTMLDivElement>(null);
+  const [hoverId, setHoverId] = useState<number | null>(null);
   const keep = useRef<{ id: number; top: number } | null>(null);
   const f = state.feed;
   const ids = f.ids;
@@ -357,8 +363,13 @@ export function Feed() {
   // New messages at the end: when the window showed the newest message, it grows to show
   // the new ones too (and only slides forward when the reader is at the bottom).
   if (view.end < ids.length && view.end >= view.shownLen) {
-    view.end = ids.length;
-    if (view.atBottom && view.end - view.start > MAX_ROWS) view.start = view.end - MAX_ROWS;
+    if (view.atBottom) {
+      view.end = ids.length;
+      view.start = Math.max(view.start, view.end - MAX_ROWS);
+    } else {
+      // reading older messages: the window stays bounded; scrolling down slides onto the new ones
+      view.end = Math.min(ids.length, Math.max(view.end, view.start + MAX_ROWS));
+    }
   }
   view.shownLen = ids.length;
   view.end = Math.min(view.end, ids.length);
@@ -448,7 +459,7 @@ export function Feed() {
     const newGroup = !prev || groupKey(prev) !== groupKey(m);
     if (newGroup) rows.push(<RecipientBar m={m} key={`rb-${m.id}`} />);
     const showSender = newGroup || prev!.sender_id !== m.sender_id || m.timestamp - prev!.timestamp > 600;
-    rows.push(<Row key={m.id} m={m} showSender={showSender} selected={view.selectedId === m.id} editing={editingId === m.id} picker={pickerId === m.id} now={0} />);
+    rows.push(<Row key={m.id} m={m} showSender={showSender} selected={view.selectedId === m.id} tools={view.selectedId === m.id || hoverId === m.id} onHover={setHoverId} editing={editingId === m.id} picker={pickerId === m.id} now={0} />);
     prev = m;
   }
 
