@@ -339,6 +339,45 @@ for (const dialect of DIALECTS) {
       await b.waitForSelector("#compose-content:focus");
     }, 60000);
 
+    test.skipIf(!CHAT)("drafts survive a reload; settings show the API key and download a zuliprc; dark theme [needs users]", async () => {
+      await a.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/drafts`);
+      await a.waitForSelector(".feed");
+      await a.keyboard.press("Escape");
+      await a.keyboard.press("c");
+      await a.fill("#compose-topic", "drafts");
+      await a.fill("#compose-content", "an unfinished thought");
+      await a.waitForTimeout(500); // drafts are saved after a short pause in typing
+      await a.reload();
+      await a.waitForSelector(".feed");
+      await a.keyboard.press("c");
+      await a.fill("#compose-topic", "drafts");
+      await a.keyboard.press("Escape");
+      await a.keyboard.press("c"); // reopening the conversation brings its draft back
+      expect(await a.inputValue("#compose-content")).toBe("an unfinished thought");
+      await a.fill("#compose-content", "");
+
+      await a.click('button[aria-label="Settings"]');
+      await a.waitForSelector("dialog.modal[open]");
+      expect(await axeAudit(a)).toEqual([]);
+      await a.click("#tab-account");
+      await a.fill("#key-pw", OWNER.password);
+      await a.click("text=Show API key");
+      const key = await a.locator(".api-key").textContent();
+      expect(key).toBe(keys.owner);
+      const [download] = await Promise.all([a.waitForEvent("download"), a.click("text=Download zuliprc")]);
+      const text = await Bun.file((await download.path())!).text();
+      expect(text).toContain(`email=${OWNER.email}`);
+      expect(text).toContain(`key=${keys.owner}`);
+      expect(text).toContain(`site=${server.url}`);
+      await screenshot(a, "settings");
+      await a.click("#tab-display");
+      await a.selectOption("#theme", "2");
+      await a.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+      await a.selectOption("#theme", "1");
+      await a.keyboard.press("Escape");
+      await a.waitForSelector("dialog.modal[open]", { state: "detached" });
+    }, 60000);
+
     test.skipIf(!CHAT)("reconnect: after a server restart the page re-registers and misses nothing [needs events]", async () => {
       await a.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/restart`);
       await a.waitForSelector(".feed");
@@ -379,5 +418,13 @@ for (const dialect of DIALECTS) {
       expect(await axeAudit(a)).toEqual([]);
       expect(pageErrors).toEqual([]);
     }, 60000);
+
+    test.skipIf(!CHAT)("log out ends the session [needs /logout]", async () => {
+      await a.evaluate(() => (document.documentElement.dataset.theme = "auto"));
+      await a.click("text=Log out");
+      await a.waitForURL(/\/login\?logged_out=1/);
+      await a.goto(server.url);
+      expect(new URL(a.url()).pathname).toBe("/login");
+    }, 30000);
   });
 }
