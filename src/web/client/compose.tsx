@@ -68,6 +68,12 @@ function clearDraft() {
   }
 }
 
+/** The recipient changed: an empty box picks up that conversation's draft. */
+function recipientChanged() {
+  if (!compose.content.trim()) compose.content = drafts()[draftKey()]?.content ?? "";
+  changed();
+}
+
 export function openCompose(opts: { kind: "stream"; streamId: number | null; topic?: string; content?: string } | { kind: "dm"; userIds: number[]; content?: string }) {
   compose.open = true;
   compose.kind = opts.kind;
@@ -236,14 +242,14 @@ function RecipientFields() {
     return (
       <div class="compose-recipient">
         <label class="sr-only" for="compose-stream">Channel</label>
-        <select id="compose-stream" value={String(compose.streamId ?? "")} onChange={(e: Event) => { compose.streamId = Number((e.target as HTMLSelectElement).value) || null; changed(); }}>
+        <select id="compose-stream" value={String(compose.streamId ?? "")} onChange={(e: Event) => { compose.streamId = Number((e.target as HTMLSelectElement).value) || null; recipientChanged(); }}>
           <option value="">Choose a channel…</option>
           {[...state.subs.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s) => <option value={String(s.stream_id)}>#{s.name}</option>)}
         </select>
         <span aria-hidden="true">›</span>
         <label class="sr-only" for="compose-topic">Topic</label>
         <input id="compose-topic" list="compose-topics" placeholder="Topic" maxlength={60} value={compose.topic}
-          onInput={(e: Event) => { compose.topic = (e.target as HTMLInputElement).value; changed(); }} />
+          onInput={(e: Event) => { compose.topic = (e.target as HTMLInputElement).value; recipientChanged(); }} />
         <datalist id="compose-topics">{topics.map((t) => <option value={t} />)}</datalist>
       </div>
     );
@@ -255,7 +261,7 @@ function RecipientFields() {
     if (!u) return toast(`No user “${v.trim()}”.`);
     if (!compose.userIds.includes(u.user_id)) compose.userIds = [...compose.userIds, u.user_id];
     setPending("");
-    changed();
+    recipientChanged();
   };
   return (
     <div class="compose-recipient">
@@ -380,6 +386,7 @@ export function Compose() {
   return (
     <form class={`compose ${dragging ? "dragging" : ""}`} aria-label="Compose a message"
       onSubmit={(e: Event) => { e.preventDefault(); void send(); }}
+      onKeyDown={(e: KeyboardEvent) => { if (e.key === "Escape" && !e.defaultPrevented) { e.preventDefault(); closeCompose(); } }}
       onDragOver={(e: DragEvent) => { if (e.dataTransfer?.types.includes("Files")) { e.preventDefault(); setDragging(true); } }}
       onDragLeave={() => setDragging(false)}
       onDrop={(e: DragEvent) => { if (e.dataTransfer?.files.length) { e.preventDefault(); setDragging(false); uploadFiles(e.dataTransfer.files); } }}>
