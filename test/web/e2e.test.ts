@@ -418,7 +418,8 @@ for (const dialect of DIALECTS) {
     }, 60000);
 
     test.skipIf(!CHAT)("log out ends the session [needs /logout]", async () => {
-      await a.evaluate(() => (document.documentElement.dataset.theme = "auto"));
+      await a.goto(`${server.url}/#feed`);
+      await a.waitForSelector(".feed");
       await a.click("text=Log out");
       await a.waitForURL(/\/login\?logged_out=1/);
       await a.goto(server.url);

@@ -84,7 +84,11 @@ function Account() {
           <form onSubmit={async (e: Event) => {
             e.preventDefault();
             try {
-              const r = await api("POST", "/fetch_api_key", { username: state.myEmail, password: pw });
+              // fetch_api_key is served under /api/v1 only (docs/auth.md); it takes the
+              // password itself, so the page calls it there without the session.
+              const res = await fetch("/api/v1/fetch_api_key", { method: "POST", body: new URLSearchParams({ username: state.myEmail, password: pw }) });
+              const r = await res.json().catch(() => ({}));
+              if (!res.ok || r.result !== "success") throw new Error(r.msg || `HTTP ${res.status}`);
               setKey(r.api_key);
               setPw("");
             } catch (err) {
