@@ -113,7 +113,7 @@ function Header() {
   const [q, setQ] = useState(state.feed.narrow.kind === "search" ? state.feed.narrow.q : "");
   return (
     <header class="topbar">
-      <button type="button" class="icon-btn menu-btn" aria-label="Toggle sidebar" aria-expanded={ui.sidebarOpen} aria-controls="sidebar" onClick={() => { ui.sidebarOpen = !ui.sidebarOpen; changed(); }}><Icon name="menu" /></button>
+      <button type="button" class="icon-btn menu-btn" aria-label="Toggle sidebar" aria-expanded={String(ui.sidebarOpen)} aria-controls="sidebar" onClick={() => { ui.sidebarOpen = !ui.sidebarOpen; changed(); }}><Icon name="menu" /></button>
       <a class="brand" href="#feed">{state.realmName}</a>
       <form class="search" role="search" onSubmit={(e: Event) => {
         e.preventDefault();

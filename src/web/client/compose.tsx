@@ -392,8 +392,8 @@ export function Compose() {
       onDrop={(e: DragEvent) => { if (e.dataTransfer?.files.length) { e.preventDefault(); setDragging(false); uploadFiles(e.dataTransfer.files); } }}>
       <div class="compose-top">
         <div class="compose-kind" role="group" aria-label="Message type">
-          <button type="button" aria-pressed={compose.kind === "stream"} onClick={() => { compose.kind = "stream"; changed(); }}>Channel</button>
-          <button type="button" aria-pressed={compose.kind === "dm"} onClick={() => { compose.kind = "dm"; changed(); }}>Direct</button>
+          <button type="button" aria-pressed={String(compose.kind === "stream")} onClick={() => { compose.kind = "stream"; changed(); }}>Channel</button>
+          <button type="button" aria-pressed={String(compose.kind === "dm")} onClick={() => { compose.kind = "dm"; changed(); }}>Direct</button>
         </div>
         <RecipientFields />
       </div>
@@ -403,14 +403,14 @@ export function Compose() {
         <div class="compose-text">
           <label class="sr-only" for="compose-content">Message</label>
           <textarea id="compose-content" ref={ta} rows={3} value={compose.content} placeholder={compose.kind === "stream" ? `Message #${compose.streamId ? streamName(compose.streamId) : "…"}${compose.topic ? ` > ${compose.topic}` : ""}` : "Direct message"}
-            aria-autocomplete="list" aria-controls={sugg ? "compose-suggestions" : undefined} aria-expanded={!!sugg} aria-invalid={over}
+            aria-autocomplete="list" aria-controls={sugg ? "compose-suggestions" : undefined} aria-expanded={String(!!sugg)} aria-invalid={String(over)}
             aria-activedescendant={sugg ? `sugg-${sugg.active}` : undefined}
             onInput={onInput} onKeyDown={onKeyDown}
             onPaste={(e: ClipboardEvent) => { const files = e.clipboardData?.files; if (files && files.length) { e.preventDefault(); uploadFiles(files); } }} />
           {sugg ? (
             <ul class="suggestions" id="compose-suggestions" role="listbox" aria-label="Suggestions">
               {sugg.items.map((s, i) => (
-                <li id={`sugg-${i}`} role="option" aria-selected={i === sugg.active} class={i === sugg.active ? "active" : ""} onMouseDown={(e: Event) => { e.preventDefault(); accept(s); }}>
+                <li id={`sugg-${i}`} role="option" aria-selected={String(i === sugg.active)} class={i === sugg.active ? "active" : ""} onMouseDown={(e: Event) => { e.preventDefault(); accept(s); }}>
                   {s.label} {s.detail ? <span class="muted">{s.detail}</span> : null}
                 </li>
               ))}
@@ -431,7 +431,7 @@ export function Compose() {
       <div class="compose-bottom">
         <input type="file" ref={file} multiple hidden onChange={(e: Event) => { const f = (e.target as HTMLInputElement).files; if (f) uploadFiles(f); (e.target as HTMLInputElement).value = ""; }} />
         <button type="button" class="icon-btn" aria-label="Attach files" title="Attach files" onClick={() => file.current?.click()}><Icon name="clip" /></button>
-        <button type="button" aria-pressed={compose.preview !== null} onClick={togglePreview}>{compose.preview !== null ? "Edit" : "Preview"}</button>
+        <button type="button" aria-pressed={String(compose.preview !== null)} onClick={togglePreview}>{compose.preview !== null ? "Edit" : "Preview"}</button>
         <span class="typing" aria-live="polite">{typists.length ? `${typists.map(userName).join(", ")} ${typists.length === 1 ? "is" : "are"} typing…` : ""}</span>
         <span class="hint">{state.settings.enter_sends ? "Enter to send, Shift+Enter for a new line" : "Ctrl+Enter to send"}</span>
         <button type="submit" class="primary" disabled={compose.sending || over}>Send</button>

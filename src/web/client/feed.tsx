@@ -123,7 +123,7 @@ function Reactions(props: { m: Message }) {
         const mine = g.users.includes(state.me);
         const custom = g.type !== "unicode_emoji" ? state.realmEmoji[g.code] : undefined;
         return (
-          <button type="button" class={`reaction ${mine ? "mine" : ""}`} aria-pressed={mine}
+          <button type="button" class={`reaction ${mine ? "mine" : ""}`} aria-pressed={String(mine)}
             title={`${g.users.map(userName).join(", ")} reacted with :${g.name}:`}
             aria-label={`${g.name}: ${g.users.length} ${g.users.length === 1 ? "reaction" : "reactions"}${mine ? ", including yours" : ""}`}
             onClick={() => toggleReaction(props.m, g.name, g.code, g.type)}>
@@ -246,7 +246,7 @@ const Row = memo(function Row(p: RowProps) {
       </div>
       {p.tools || p.picker ? <div class="msg-actions" role="toolbar" aria-label="Message actions">
         <button type="button" class="icon-btn" aria-label="Add reaction" title="Add reaction" onClick={() => { pickerId = pickerId === m.id ? null : m.id; changed(); }}><Icon name="smile" /></button>
-        <button type="button" class="icon-btn" aria-label={starred ? "Unstar" : "Star"} aria-pressed={starred} title={starred ? "Unstar" : "Star"} onClick={() => toggleStar(m)}><Icon name="star" filled={starred} /></button>
+        <button type="button" class="icon-btn" aria-label={starred ? "Unstar" : "Star"} aria-pressed={String(starred)} title={starred ? "Unstar" : "Star"} onClick={() => toggleStar(m)}><Icon name="star" filled={starred} /></button>
         <button type="button" class="icon-btn" aria-label="Quote and reply" title="Quote and reply" onClick={() => quoteMessage(m)}><Icon name="quote" /></button>
         {canEdit(m) ? <button type="button" class="icon-btn" aria-label="Edit" title="Edit" onClick={() => { editingId = m.id; changed(); }}><Icon name="edit" /></button> : null}
         <button type="button" class="icon-btn" aria-label="Copy link" title="Copy link" onClick={() => navigator.clipboard?.writeText(messageLink(m)).then(() => toast("Link copied", "info"), () => toast(messageLink(m), "info"))}><Icon name="link" /></button>
@@ -464,7 +464,7 @@ export function Feed() {
   }
 
   return (
-    <div class="feed" ref={ref} onScroll={onScroll} role="region" aria-busy={f.loading} aria-label="Messages" tabindex={-1}>
+    <div class="feed" ref={ref} onScroll={onScroll} role="region" aria-busy={String(f.loading)} aria-label="Messages" tabindex={-1}>
       {f.foundOldest && ids.length > 0 && view.start === 0 ? <p class="feed-edge">Beginning of the conversation</p> : null}
       {f.loading && (view.start === 0 || ids.length === 0) ? <p class="feed-edge" role="status">Loading messages…</p> : null}
       {f.error ? <p class="feed-edge error" role="alert">Could not load messages: {f.error}</p> : null}

@@ -281,7 +281,7 @@ export function Settings(props: { onClose: () => void; initial?: Tab }) {
       <div class="settings">
         <div role="tablist" aria-label="Settings sections" class="tabs">
           {tabs.map(([t, label]) => (
-            <button type="button" role="tab" id={`tab-${t}`} aria-selected={tab === t} aria-controls="settings-panel" tabindex={tab === t ? 0 : -1} onClick={() => setTab(t)}
+            <button type="button" role="tab" id={`tab-${t}`} aria-selected={String(tab === t)} aria-controls="settings-panel" tabindex={tab === t ? 0 : -1} onClick={() => setTab(t)}
               onKeyDown={(e: KeyboardEvent) => {
                 if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
                 e.preventDefault();
