@@ -403,7 +403,7 @@ export function Compose() {
         <div class="compose-text">
           <label class="sr-only" for="compose-content">Message</label>
           <textarea id="compose-content" ref={ta} rows={3} value={compose.content} placeholder={compose.kind === "stream" ? `Message #${compose.streamId ? streamName(compose.streamId) : "…"}${compose.topic ? ` > ${compose.topic}` : ""}` : "Direct message"}
-            aria-autocomplete="list" aria-controls={sugg ? "compose-suggestions" : undefined} aria-expanded={String(!!sugg)} aria-invalid={String(over)}
+            aria-autocomplete="list" aria-controls={sugg ? "compose-suggestions" : undefined} aria-invalid={String(over)}
             aria-activedescendant={sugg ? `sugg-${sugg.active}` : undefined}
             onInput={onInput} onKeyDown={onKeyDown}
             onPaste={(e: ClipboardEvent) => { const files = e.clipboardData?.files; if (files && files.length) { e.preventDefault(); uploadFiles(files); } }} />
