@@ -20,7 +20,7 @@ export async function register() {
     slim_presence: true,
     include_subscribers: false,
     client_capabilities: { notification_settings_null: true, bulk_message_deletion: true, user_avatar_url_field_optional: false, stream_typing_notifications: true, user_settings_object: true, empty_topic_name: true },
-    fetch_event_types: ["realm", "realm_user", "realm_bot", "subscription", "stream", "message", "update_message_flags", "recent_private_conversations", "presence", "user_settings", "realm_emoji", "typing"],
+    fetch_event_types: ["realm", "realm_user", "realm_bot", "subscription", "stream", "message", "update_message_flags", "recent_private_conversations", "presence", "user_settings", "realm_emoji", "typing", "user_status", "realm_linkifiers"],
   });
   queueId = r.queue_id;
   lastEventId = r.last_event_id;

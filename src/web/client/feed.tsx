@@ -208,6 +208,8 @@ interface RowProps {
   selected: boolean;
   /** the action toolbar is built only for the selected and the hovered row (DOM cost) */
   tools: boolean;
+  /** in search results, show the server's highlighted match_content */
+  search: boolean;
   onHover: (id: number) => void;
   editing: boolean;
   picker: boolean;
@@ -238,7 +240,7 @@ const Row = memo(function Row(p: RowProps) {
           </div>
         ) : <time class="msg-time-side" dateTime={new Date(m.timestamp * 1000).toISOString()}>{formatTime(m.timestamp)}</time>}
         {p.editing ? <EditForm m={m} onDone={() => { editingId = null; changed(); }} /> : (
-          <div class="msg-content rendered" dangerouslySetInnerHTML={{ __html: m.content }} />
+          <div class="msg-content rendered" dangerouslySetInnerHTML={{ __html: (p.search && m.match_content) || m.content }} />
         )}
         {m.last_edit_timestamp ? <button type="button" class="edited link-btn" onClick={() => showHistory(m)}>(edited)</button> : null}
         <Reactions m={m} />
@@ -254,7 +256,7 @@ const Row = memo(function Row(p: RowProps) {
       </div> : <div class="msg-actions" />}
     </div>
   );
-}, (a: RowProps, b: RowProps) => a.m === b.m && a.showSender === b.showSender && a.selected === b.selected && a.tools === b.tools && a.editing === b.editing && a.picker === b.picker);
+}, (a: RowProps, b: RowProps) => a.m === b.m && a.showSender === b.showSender && a.selected === b.selected && a.tools === b.tools && a.search === b.search && a.editing === b.editing && a.picker === b.picker);
 
 export let editingId: number | null = null;
 export function startEditing(id: number) {
@@ -459,7 +461,7 @@ export function Feed() {
     const newGroup = !prev || groupKey(prev) !== groupKey(m);
     if (newGroup) rows.push(<RecipientBar m={m} key={`rb-${m.id}`} />);
     const showSender = newGroup || prev!.sender_id !== m.sender_id || m.timestamp - prev!.timestamp > 600;
-    rows.push(<Row key={m.id} m={m} showSender={showSender} selected={view.selectedId === m.id} tools={view.selectedId === m.id || hoverId === m.id} onHover={setHoverId} editing={editingId === m.id} picker={pickerId === m.id} now={0} />);
+    rows.push(<Row key={m.id} m={m} showSender={showSender} selected={view.selectedId === m.id} tools={view.selectedId === m.id || hoverId === m.id} search={f.narrow.kind === "search"} onHover={setHoverId} editing={editingId === m.id} picker={pickerId === m.id} now={0} />);
     prev = m;
   }
 

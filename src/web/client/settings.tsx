@@ -6,7 +6,7 @@ import { api } from "./api.ts";
 import { changed, state } from "./store.ts";
 import { Modal, toast } from "./ui.tsx";
 
-type Tab = "profile" | "account" | "notifications" | "display" | "org" | "invites" | "users" | "channels";
+type Tab = "profile" | "account" | "notifications" | "display" | "org" | "invites" | "users" | "bots" | "channels" | "linkifiers" | "emoji";
 
 function field(e: Event) {
   return (e.target as HTMLInputElement).value;
@@ -25,10 +25,32 @@ async function saveSetting(params: Record<string, unknown>, ok = "Saved.") {
   }
 }
 
+function Status() {
+  const cur = state.userStatus.get(state.me);
+  const [text, setText] = useState(cur?.status_text ?? "");
+  return (
+    <form class="settings-form" onSubmit={async (e: Event) => {
+      e.preventDefault();
+      try {
+        await api("POST", "/users/me/status", { status_text: text.trim() });
+        toast(text.trim() ? "Status set." : "Status cleared.", "info");
+      } catch (err) {
+        toast((err as Error).message);
+      }
+    }}>
+      <label for="set-status">Status</label>
+      <input id="set-status" value={text} maxlength={60} placeholder="In a meeting, on vacation…" onInput={(e: Event) => setText(field(e))} />
+      <button type="submit">Set status</button>
+    </form>
+  );
+}
+
 function Profile() {
   const me = state.users.get(state.me);
   const [name, setName] = useState(me?.full_name ?? "");
   return (
+    <div>
+    <Status />
     <form class="settings-form" onSubmit={async (e: Event) => { e.preventDefault(); await saveSetting({ full_name: name }, "Name updated."); }}>
       <label for="set-name">Full name</label>
       <input id="set-name" value={name} maxlength={60} onInput={(e: Event) => setName(field(e))} />
@@ -44,6 +66,7 @@ function Profile() {
         toast(res.ok ? "Avatar updated." : b.msg || "Avatar upload failed.", res.ok ? "info" : "error");
       }} />
     </form>
+    </div>
   );
 }
 
@@ -244,11 +267,155 @@ function Users() {
   );
 }
 
+function Bots() {
+  const [name, setName] = useState("");
+  const [short, setShort] = useState("");
+  const [type, setType] = useState("1");
+  const [created, setCreated] = useState<{ email: string; key: string } | null>(null);
+  const bots = [...state.users.values()].filter((u) => u.is_bot && u.is_active !== false);
+  return (
+    <div>
+      <form class="settings-form" onSubmit={async (e: Event) => {
+        e.preventDefault();
+        try {
+          const r = await api("POST", "/bots", { full_name: name, short_name: short, bot_type: Number(type) });
+          setCreated({ email: r.email ?? `${short}-bot`, key: r.api_key });
+          setName(""); setShort("");
+        } catch (err) {
+          toast((err as Error).message);
+        }
+      }}>
+        <h3>Add a bot</h3>
+        <label for="bot-name">Name</label>
+        <input id="bot-name" value={name} required onInput={(e: Event) => setName(field(e))} />
+        <label for="bot-short">Username (the bot's email starts with it)</label>
+        <input id="bot-short" value={short} required pattern="[a-z0-9_-]+" onInput={(e: Event) => setShort(field(e))} />
+        <label for="bot-type">Type</label>
+        <select id="bot-type" value={type} onChange={(e: Event) => setType(field(e))}>
+          <option value="1">Generic bot</option>
+          <option value="2">Incoming webhook</option>
+          <option value="3">Outgoing webhook</option>
+        </select>
+        <button type="submit" class="primary">Create bot</button>
+      </form>
+      {created ? <p role="status">Created <strong>{created.email}</strong>. API key: <code class="api-key">{created.key}</code></p> : null}
+      <ul>{bots.map((b) => <li>{b.full_name} <span class="muted">{b.email}</span></li>)}</ul>
+    </div>
+  );
+}
+
+function Linkifiers() {
+  const [items, setItems] = useState<{ id: number; pattern: string; url_template: string }[] | null>(null);
+  const [pattern, setPattern] = useState("");
+  const [tpl, setTpl] = useState("");
+  const load = () => api("GET", "/realm/linkifiers").then((r) => setItems(r.linkifiers), (e) => { toast(e.message); setItems([]); });
+  useEffect(() => { void load(); }, []);
+  return (
+    <div>
+      <form class="settings-form" onSubmit={async (e: Event) => {
+        e.preventDefault();
+        try {
+          await api("POST", "/realm/filters", { pattern, url_template: tpl });
+          setPattern(""); setTpl("");
+          void load();
+        } catch (err) {
+          toast((err as Error).message);
+        }
+      }}>
+        <h3>Add a linkifier</h3>
+        <label for="lk-pattern">Pattern (regular expression)</label>
+        <input id="lk-pattern" value={pattern} required placeholder="#(?P<id>[0-9]+)" onInput={(e: Event) => setPattern(field(e))} />
+        <label for="lk-url">URL template</label>
+        <input id="lk-url" value={tpl} required placeholder="https://github.com/org/repo/issues/{id}" onInput={(e: Event) => setTpl(field(e))} />
+        <button type="submit" class="primary">Add</button>
+      </form>
+      {items === null ? <p>Loading…</p> : (
+        <ul>{items.map((l) => (
+          <li><code>{l.pattern}</code> → <code>{l.url_template}</code>{" "}
+            <button type="button" class="danger" onClick={async () => { try { await api("DELETE", `/realm/filters/${l.id}`); void load(); } catch (err) { toast((err as Error).message); } }}>Delete</button>
+          </li>
+        ))}</ul>
+      )}
+    </div>
+  );
+}
+
+function CustomEmoji() {
+  const [name, setName] = useState("");
+  const [file, setFile] = useState<File | null>(null);
+  const emoji = Object.entries(state.realmEmoji).filter(([, e]) => !e.deactivated);
+  return (
+    <div>
+      <form class="settings-form" onSubmit={async (e: Event) => {
+        e.preventDefault();
+        if (!file) return toast("Choose an image.");
+        const fd = new FormData();
+        fd.append("file", file);
+        const res = await fetch(`/json/realm/emoji/${encodeURIComponent(name)}`, { method: "POST", body: fd, headers: { "x-csrftoken": (await import("./csrf.ts")).csrfToken() } });
+        const b = await res.json().catch(() => ({}));
+        if (res.ok && b.result === "success") { toast(`:${name}: added.`, "info"); setName(""); } else toast(b.msg || `Upload failed (HTTP ${res.status}).`);
+      }}>
+        <h3>Add a custom emoji</h3>
+        <label for="em-name">Name</label>
+        <input id="em-name" value={name} required pattern="[a-z0-9_]+" onInput={(e: Event) => setName(field(e))} />
+        <label for="em-file">Image</label>
+        <input id="em-file" type="file" accept="image/png,image/gif,image/jpeg,image/webp" onChange={(e: Event) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
+        <button type="submit" class="primary">Add</button>
+      </form>
+      <ul class="emoji-list">{emoji.map(([, e]) => (
+        <li><img src={e.source_url} alt="" class="emoji-img" /> :{e.name}:{" "}
+          <button type="button" class="danger" onClick={async () => { try { await api("DELETE", `/realm/emoji/${encodeURIComponent(e.name)}`); } catch (err) { toast((err as Error).message); } }}>Remove</button>
+        </li>
+      ))}</ul>
+    </div>
+  );
+}
+
+function ChannelList() {
+  const subs = [...state.subs.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <table class="table">
+      <caption class="sr-only">Your channels</caption>
+      <thead><tr><th scope="col">Channel</th><th scope="col">Privacy</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+      <tbody>{subs.map((s) => (
+        <tr>
+          <td>#{s.name}</td>
+          <td>{s.invite_only ? "Private" : "Public"}</td>
+          <td class="row">
+            <button type="button" onClick={async () => {
+              try { await api("PATCH", "/users/me/subscriptions/properties", { subscription_data: [{ stream_id: s.stream_id, property: "is_muted", value: !s.is_muted }] }); } catch (err) { toast((err as Error).message); }
+            }}>{s.is_muted ? "Unmute" : "Mute"}</button>
+            <button type="button" onClick={async () => {
+              try { await api("PATCH", "/users/me/subscriptions/properties", { subscription_data: [{ stream_id: s.stream_id, property: "pin_to_top", value: !s.pin_to_top }] }); } catch (err) { toast((err as Error).message); }
+            }}>{s.pin_to_top ? "Unpin" : "Pin"}</button>
+            {state.isAdmin ? (
+              <>
+                <button type="button" onClick={async () => {
+                  try { await api("PATCH", `/streams/${s.stream_id}`, { is_private: !s.invite_only }); } catch (err) { toast((err as Error).message); }
+                }}>Make {s.invite_only ? "public" : "private"}</button>
+                <button type="button" onClick={async () => {
+                  try { await api("POST", "/default_streams", { stream_id: s.stream_id }); toast(`#${s.name} is now a default channel.`, "info"); } catch (err) { toast((err as Error).message); }
+                }}>Make default</button>
+                <button type="button" class="danger" onClick={async () => {
+                  if (!confirm(`Archive #${s.name}? Nobody can post to it afterwards.`)) return;
+                  try { await api("DELETE", `/streams/${s.stream_id}`); } catch (err) { toast((err as Error).message); }
+                }}>Archive</button>
+              </>
+            ) : null}
+          </td>
+        </tr>
+      ))}</tbody>
+    </table>
+  );
+}
+
 function Channels() {
   const [name, setName] = useState("");
   const [desc, setDesc] = useState("");
   const [priv, setPriv] = useState(false);
   return (
+    <div>
+    <ChannelList />
     <form class="settings-form" onSubmit={async (e: Event) => {
       e.preventDefault();
       try {
@@ -267,6 +434,7 @@ function Channels() {
       <label class="check"><input type="checkbox" checked={priv} onChange={(e: Event) => setPriv((e.target as HTMLInputElement).checked)} /> Private (invite only)</label>
       <button type="submit" class="primary">Create</button>
     </form>
+    </div>
   );
 }
 
@@ -275,7 +443,8 @@ export function Settings(props: { onClose: () => void; initial?: Tab }) {
   useEffect(() => {}, []);
   const tabs: [Tab, string][] = [["profile", "Profile"], ["account", "Account & API key"], ["notifications", "Notifications"], ["display", "Display"]];
   if (state.isAdmin) tabs.push(["org", "Organization"], ["invites", "Invitations"], ["users", "Users"]);
-  tabs.push(["channels", "Channels"]);
+  tabs.push(["bots", "Bots"], ["channels", "Channels"]);
+  if (state.isAdmin) tabs.push(["linkifiers", "Linkifiers"], ["emoji", "Custom emoji"]);
   return (
     <Modal title="Settings" onClose={props.onClose} wide>
       <div class="settings">
@@ -293,7 +462,7 @@ export function Settings(props: { onClose: () => void; initial?: Tab }) {
           ))}
         </div>
         <div role="tabpanel" id="settings-panel" aria-labelledby={`tab-${tab}`} class="tab-panel">
-          {tab === "profile" ? <Profile /> : tab === "account" ? <Account /> : tab === "notifications" ? <Notifications /> : tab === "display" ? <Display /> : tab === "org" ? <OrgProfile /> : tab === "invites" ? <Invites /> : tab === "users" ? <Users /> : <Channels />}
+          {tab === "profile" ? <Profile /> : tab === "account" ? <Account /> : tab === "notifications" ? <Notifications /> : tab === "display" ? <Display /> : tab === "org" ? <OrgProfile /> : tab === "invites" ? <Invites /> : tab === "users" ? <Users /> : tab === "bots" ? <Bots /> : tab === "linkifiers" ? <Linkifiers /> : tab === "emoji" ? <CustomEmoji /> : <Channels />}
         </div>
       </div>
     </Modal>

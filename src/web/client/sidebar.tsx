@@ -118,7 +118,8 @@ export function People(props: { onProfile: (id: number) => void }) {
           <li>
             <button type="button" class="person" onClick={() => props.onProfile(u.user_id)} aria-label={`${u.full_name}, ${p}`}>
               <span class={`presence presence-${p}`} aria-hidden="true"></span>
-              <span class="name">{u.full_name}{u.user_id === state.me ? " (you)" : ""}</span>
+              <span class="name">{u.full_name}{u.user_id === state.me ? " (you)" : ""}
+                {state.userStatus.get(u.user_id)?.status_text ? <span class="status-text">{state.userStatus.get(u.user_id)!.status_text}</span> : null}</span>
             </button>
           </li>
         ))}
@@ -137,6 +138,7 @@ export function ProfileCard(props: { userId: number; onDM: () => void }) {
       <div>
         <p class="profile-name">{u.full_name}</p>
         <p class="muted">{u.email}</p>
+        {state.userStatus.get(u.user_id)?.status_text ? <p>Status: {state.userStatus.get(u.user_id)!.status_text}</p> : null}
         <p>{roles[u.role ?? 400] ?? "Member"}{u.is_bot ? " · Bot" : ""} · {presenceOf(u.user_id)}</p>
         {u.timezone ? <p class="muted">Local time: {new Date().toLocaleTimeString([], { timeZone: u.timezone, hour: "numeric", minute: "2-digit" })}</p> : null}
         <button type="button" class="primary" onClick={props.onDM}>Send a direct message</button>

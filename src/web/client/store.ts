@@ -47,6 +47,8 @@ export interface Message {
   reactions: Reaction[];
   last_edit_timestamp?: number;
   last_moved_timestamp?: number;
+  /** search results: the content with the matches highlighted by the server */
+  match_content?: string;
 }
 
 export interface Feed {
@@ -97,6 +99,7 @@ export const state = {
   /** typing: conversation key → user ids */
   typing: new Map<string, Set<number>>(),
   presence: new Map<number, { active: number; idle: number }>(),
+  userStatus: new Map<number, { status_text?: string; emoji_name?: string; emoji_code?: string; away?: boolean }>(),
   settings: {} as Record<string, any>,
   realm: {} as Record<string, any>,
   realmEmoji: {} as Record<string, { name: string; source_url: string; deactivated?: boolean }>,
@@ -171,6 +174,7 @@ export function loadSnapshot(r: any) {
     const k = [...c.user_ids].filter((id: number) => id !== state.me).sort((a: number, b: number) => a - b).join(",");
     state.dms.set(k, c.max_message_id);
   }
+  state.userStatus = new Map(Object.entries<any>(r.user_status ?? {}).map(([k, v]) => [Number(k), v]));
   state.presence = new Map();
   const pres = r.presences ?? {};
   for (const [k, v] of Object.entries<any>(pres)) {
@@ -414,6 +418,13 @@ export function applyEvent(ev: any) {
         const old = state.users.get(u.user_id);
         if (old) state.users.set(u.user_id, { ...old, ...u });
       }
+      break;
+    }
+    case "user_status": {
+      const cur = state.userStatus.get(ev.user_id) ?? {};
+      const next = { ...cur };
+      for (const k of ["status_text", "emoji_name", "emoji_code", "away"] as const) if (ev[k] !== undefined) (next as Record<string, unknown>)[k] = ev[k];
+      state.userStatus.set(ev.user_id, next);
       break;
     }
     case "user_settings": {
