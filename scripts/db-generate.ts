@@ -6,7 +6,7 @@
 //     src/db/migrations.gen.ts, so the compiled binary carries them.
 // With --check nothing is written: it exits 1 if any of the three is out of date (CI).
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { tmpdir } from "node:os";
 
 const root = join(import.meta.dir, "..");
@@ -42,12 +42,14 @@ function generate(dialect: "postgresql" | "sqlite", folder: string) {
     out = mkdtempSync(join(tmpdir(), "hearth-drizzle-"));
     if (existsSync(target)) cpSync(target, out, { recursive: true });
   }
-  const schema = join(root, "src/db/schema", folder, "index.ts");
-  const args = ["generate", `--dialect=${dialect}`, `--schema=${schema}`, `--out=${out}`];
+  // drizzle-kit prefixes "./" to --out, so absolute paths break once a snapshot exists:
+  // pass paths relative to the repository root (its cwd).
+  const schema = `./src/db/schema/${folder}/index.ts`;
+  const args = ["generate", `--dialect=${dialect}`, `--schema=${schema}`, `--out=./${relative(root, out)}`];
   if (name) args.push(`--name=${name}`);
   const r = Bun.spawnSync([join(root, "node_modules/.bin/drizzle-kit"), ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
   const text = r.stdout.toString() + r.stderr.toString();
-  if (r.exitCode !== 0) {
+  if (r.exitCode !== 0 || /\bError\b|ENOENT/.test(text)) {
     console.error(text);
     throw new Error(`drizzle-kit generate (${dialect}) failed`);
   }

@@ -3,7 +3,7 @@
 // in to. The setup page (src/web/server) guards it with a one-time token.
 import { inTx } from "./tx.ts";
 import type { ActionDeps } from "./deps.ts";
-import { countRealms, insertRealm, realmBySubdomain, type RealmRow } from "../db/repo/realms.ts";
+import { countRealms, insertRealm, type RealmRow } from "../db/repo/realms.ts";
 import { insertUser, type UserRow } from "../db/repo/users.ts";
 import { errors } from "../domain/errors.ts";
 import { Role } from "../domain/roles.ts";
@@ -52,7 +52,3 @@ export async function completeSetup(deps: ActionDeps, input: SetupInput): Promis
   });
 }
 
-/** The organization served at a subdomain ("" = root), for the web pages' titles and redirects. */
-export async function realmForSubdomain(deps: ActionDeps, subdomain: string): Promise<RealmRow | undefined> {
-  return realmBySubdomain(deps.store, subdomain);
-}

@@ -4,6 +4,7 @@
 import type { Tx } from "../db/types.ts";
 import type { EventEnvelope, ZulipEvent } from "../events/bus.ts";
 import type { ActionDeps } from "./deps.ts";
+import { commitMark } from "../db/snapshot.ts";
 
 export interface ActionTx extends Tx {
   /** Queue an event for these users; delivered after commit, dropped on rollback. */
@@ -25,7 +26,12 @@ export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>
     (atx as { notifyEnvelope: ActionTx["notifyEnvelope"] }).notifyEnvelope = (env) => {
       batch.push({ ...env, userIds: [...new Set(env.userIds)] });
     };
-    tx.afterCommit(() => deps.bus.publish(batch));
-    return fn(atx);
+    let mark: number | undefined;
+    tx.afterCommit(() => deps.bus.publish(batch, { mark }));
+    const result = await fn(atx);
+    // The commit mark lets POST /register tell whether its snapshot already includes this
+    // transaction (db/snapshot.ts); only transactions that emit events need one.
+    if (batch.length) mark = await commitMark(deps.store, tx);
+    return result;
   });
 }

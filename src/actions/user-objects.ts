@@ -35,3 +35,40 @@ export async function userObject(deps: ActionDeps, u: UserRow, opts: UserObjectO
     ...(isSelf ? { max_message_id: -1 } : {}),
   };
 }
+
+/** The `realm_bots` / `realm_bot` event shape (Zulip's get_owned_bot_dicts). Only for the owner and admins: it carries the key. */
+export function botDict(deps: ActionDeps, b: UserRow, ownerEmail?: string | null): Record<string, unknown> {
+  void ownerEmail;
+  return {
+    email: b.email,
+    user_id: b.id,
+    full_name: b.fullName,
+    bot_type: b.botType ?? 1,
+    is_active: b.isActive,
+    api_key: b.apiKey,
+    default_sending_stream: null,
+    default_events_register_stream: null,
+    default_all_public_streams: false,
+    avatar_url: avatarUrl(deps.config, b, false),
+    owner_id: b.botOwnerId ?? null,
+    services: [],
+  };
+}
+
+/**
+ * A user object as an event payload for many viewers: the base copy hides
+ * delivery_email; admins and the user themself get it through per-user overrides.
+ */
+export async function personForViewers(
+  deps: ActionDeps,
+  u: UserRow,
+  viewers: UserRow[],
+): Promise<{ base: Record<string, unknown>; perUser: Record<number, Record<string, unknown>> }> {
+  const anon = { ...u, id: -1, role: Role.MEMBER } as UserRow;
+  const { max_message_id: _m, ...base } = await userObject(deps, u, { forUser: anon, clientGravatar: false });
+  const perUser: Record<number, Record<string, unknown>> = {};
+  for (const v of viewers) {
+    if (v.id === u.id || v.role <= Role.ADMINISTRATOR) perUser[v.id] = { person: { ...base, delivery_email: u.deliveryEmail } };
+  }
+  return { base, perUser };
+}

@@ -12,6 +12,19 @@ import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
 import { webRoutes } from "../web/server/routes.ts";
+import { createOps, type Ops } from "../ops/index.ts";
+import { ErrorReporter, tapErrors } from "../ops/alerts.ts";
+import { composeHooks } from "../ops/http.ts";
+import { authenticateSession } from "../http/session.ts";
+import { createRateLimits } from "../auth/ratelimit.ts";
+import { rateLimitHooks } from "../http/ratelimit.ts";
+import { mountWebAuth } from "../http/web-auth.ts";
+import { stopPresence } from "../actions/presence.ts";
+// --- real-time events
+import { EventSystem, type EventStats } from "../events/system.ts";
+import { ClusterLink } from "../events/cluster.ts";
+import { recordServerVersion, restartEvent } from "../events/restart.ts";
+import { webSocketHandler, webSocketRoute } from "../http/ws.ts";
 
 export interface AppOptions {
   log?: Logger;
@@ -29,7 +42,13 @@ export interface App {
   log: Logger;
   deps: HttpDeps;
   http: HttpApp;
+  /** metrics (registerCollector), heartbeat checks (health.register), error reports (errorReports.setSender) */
+  ops: Ops;
   server: Server<unknown> | null;
+  /** event queues: counters for metrics via app.events.stats() */
+  events: EventSystem & { stats(): EventStats };
+  /** the Postgres LISTEN/NOTIFY link between nodes (null on SQLite) */
+  cluster: ClusterLink | null;
   /** listen on config.host:config.port */
   start(): Promise<Server<unknown>>;
   /** stop accepting, drain, run shutdown hooks, close the database */
@@ -39,7 +58,8 @@ export interface App {
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
-  const log = opts.log ?? createLogger({ level: config.logLevel as never, format: config.logFormat as never });
+  const errorReports = new ErrorReporter(config.admins.split(",").map((s) => s.trim()).filter(Boolean));
+  const log = tapErrors(opts.log ?? createLogger({ level: config.logLevel as never, format: config.logFormat as never }), errorReports);
   const store = await openStore({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -68,8 +88,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     now: opts.now ?? (() => new Date()),
     auth: {
       basic: (ctx, header) => authenticateApiKey(deps, ctx.realm, header),
-      session: async () => null,
+      session: (ctx) => authenticateSession(ctx),
     },
+    limits: createRateLimits(config),
     async ready() {
       await store.ping();
       const st = await migrationStatus(store);
@@ -77,17 +98,52 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       return { ok, detail: { database: store.kind, pending_migrations: st.pending.length } };
     },
   };
-  const httpOptions: HttpOptions = { hooks: {}, raw: [webRoutes] };
+  const ops = createOps(config, store, bus, errorReports);
+  // Read-only mode first: a refused write must not spend the client's rate limit.
+  const httpOptions: HttpOptions = {
+    hooks: composeHooks({ beforeAuth: ops.http.beforeAuth }, rateLimitHooks(deps.limits!)),
+    raw: [...ops.http.raw, mountWebAuth, webRoutes],
+    onRequest: ops.http.onRequest,
+  };
+  // --- real-time events: queues, /ws, the cross-node link, restart events
+  const events = new EventSystem({
+    heartbeatMs: config.eventHeartbeatSeconds * 1000,
+    idleMs: config.eventQueueIdleSeconds * 1000,
+    maxQueueBytes: config.eventQueueMaxBytes,
+    log,
+  });
+  events.start(bus);
+  deps.events = events;
+  httpOptions.raw!.push(webSocketRoute(deps));
+  const websocket = webSocketHandler(deps);
+  const cluster = store.pubsub ? new ClusterLink(store as Store & { pubsub: NonNullable<Store["pubsub"]> }, bus, events, log) : null;
+  let previousVersion: Awaited<ReturnType<typeof recordServerVersion>> = null;
+  try {
+    await cluster?.start();
+    previousVersion = await recordServerVersion(deps);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  if (previousVersion) {
+    log.info("server version changed: sending restart events", { from: previousVersion.hearth_version });
+    cluster?.restart(restartEvent());
+  }
+  ops.metrics.registerStats("hearth_events", () => ({ ...events.stats(), ...(cluster ? { cluster: cluster.stats } : {}) }));
+  // --- end real-time events
+
   const http = createHttpApp(deps, httpOptions);
 
   const app: App = {
-    config, store, bus, log, deps, http,
+    config, store, bus, log, deps, http, ops,
+    events, cluster,
     server: null,
     async start() {
       const server = Bun.serve({
         hostname: config.host,
         port: config.port,
         fetch: http.fetch,
+        websocket,
         // Zulip's own upload limit is enforced per route; this only bounds abuse.
         maxRequestBodySize: 1024 * 1024 * 1024,
         idleTimeout: 120,
@@ -106,6 +162,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         app.server = null;
         // Stop accepting; let in-flight requests finish within the grace period.
         const drained = server.stop(false);
+        // Held long-polls would keep the drain waiting until their heartbeat.
+        events.stop();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const timeout = new Promise<void>((res) => (timer = setTimeout(res, graceMs)));
         for (const fn of stopHooks.splice(0).reverse()) {
@@ -119,10 +177,15 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         clearTimeout(timer);
         await server.stop(true);
       } else {
+        events.stop();
         for (const fn of stopHooks.splice(0).reverse()) await fn();
       }
+      ops.stop();
+      await cluster?.stop();
       await store.close();
     },
   };
+  // In-memory presence is written lazily; the last batch goes out before the store closes.
+  app.onStop(() => stopPresence(deps));
   return app;
 }

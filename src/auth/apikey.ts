@@ -1,5 +1,5 @@
 import type { ActionDeps } from "../actions/deps.ts";
-import { userByEmail, type UserRow } from "../db/repo/users.ts";
+import { userByEmailFast, type UserRow } from "../db/repo/users.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import { errors } from "../domain/errors.ts";
 import { safeEqual } from "../lib/random.ts";
@@ -32,7 +32,7 @@ export async function authenticateApiKey(
   const creds = parseBasic(header);
   if (!creds) throw errors.unauthenticated();
   if (!realm) throw errors.noSuchRealm();
-  const user = await userByEmail(deps.store, realm.id, creds.username);
+  const user = await userByEmailFast(deps.store, realm.id, creds.username);
   if (!user || !safeEqual(user.apiKey, creds.secret)) throw errors.invalidApiKey();
   if (!user.isActive) throw errors.userDeactivated();
   if (realm.deactivated) throw errors.realmDeactivated();

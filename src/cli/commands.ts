@@ -7,6 +7,13 @@ import { versionCommand, configCommand } from "./commands/info.ts";
 import { realmCreateCommand } from "./commands/realm.ts";
 import { userCreateCommand } from "./commands/user.ts";
 import { healthcheckCommand } from "./commands/healthcheck.ts";
+import { checkCommand } from "./commands/check.ts";
+import { backupCommand, backupVerifyCommand, restoreCommand } from "./commands/backup.ts";
+import {
+  auditListCommand, realmDeactivateCommand, userDeactivateCommand, userListCommand, userReactivateCommand,
+  userResetPasswordCommand, userSetCanForgeSenderCommand, userSetRoleCommand,
+} from "./commands/user-admin.ts";
+import { inviteCreateCommand } from "./commands/invite.ts";
 
 export interface Command {
   /** one or more words: "serve", "user create" */
@@ -31,4 +38,17 @@ export const commands: Command[] = [
   realmCreateCommand,
   userCreateCommand,
   healthcheckCommand,
+  backupCommand,
+  backupVerifyCommand,
+  restoreCommand,
+  checkCommand,
+  userDeactivateCommand,
+  userReactivateCommand,
+  userSetRoleCommand,
+  userResetPasswordCommand,
+  userSetCanForgeSenderCommand,
+  userListCommand,
+  realmDeactivateCommand,
+  inviteCreateCommand,
+  auditListCommand,
 ];

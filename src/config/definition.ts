@@ -89,9 +89,96 @@ export const settings = {
     env: "HEARTH_DEVELOPMENT", file: "development", kind: "bool", default: false,
     doc: "Enables development-only endpoints such as /api/v1/dev_fetch_api_key. Never in production.",
   }),
+  // --- signing in (docs/auth.md) -----------------------------------------------------
+  sessionDays: def({
+    env: "HEARTH_SESSION_DAYS", file: "session_days", kind: "int", default: 14, min: 1, max: 365,
+    doc: "How long a web session lasts after login.",
+  }),
+  passwordMinLength: def({
+    env: "HEARTH_PASSWORD_MIN_LENGTH", file: "password_min_length", kind: "int", default: 8, min: 1, max: 128,
+    doc: "Minimum password length.",
+  }),
+  passwordMinClasses: def({
+    env: "HEARTH_PASSWORD_MIN_CLASSES", file: "password_min_classes", kind: "int", default: 1, min: 1, max: 4,
+    doc: "Strength rule: how many character classes (lower case, upper case, digits, other) a new password must mix.",
+  }),
+  rateLimitPerMinute: def({
+    env: "HEARTH_RATE_LIMIT_PER_MINUTE", file: "rate_limit_per_minute", kind: "int", default: 200, min: 0, max: 1_000_000,
+    doc: "API requests per minute per user (per IP for anonymous requests); 0 disables rate limiting.",
+  }),
+  authRateLimitPerMinute: def({
+    env: "HEARTH_AUTH_RATE_LIMIT_PER_MINUTE", file: "auth_rate_limit_per_minute", kind: "int", default: 10, min: 0, max: 100_000,
+    doc: "Login and fetch_api_key attempts per minute, per IP and per username (brute-force protection); 0 disables.",
+  }),
+  jwtKeys: def({
+    env: "HEARTH_JWT_KEYS", file: "jwt_keys", kind: "string", default: "", secret: true,
+    doc: 'JWT login keys per realm subdomain, as JSON: {"<subdomain>": {"algorithm": "HS256", "key": "<secret>"}} or {"algorithm": "RS256", "key": "<PEM public key>"}. Empty disables /jwt/fetch_api_key.',
+  }),
+  remoteUserHeader: def({
+    env: "HEARTH_REMOTE_USER_HEADER", file: "remote_user_header", kind: "string", default: "",
+    doc: "Trusted-header SSO (Zulip's REMOTE_USER): the header a trusted proxy sets to the authenticated user, e.g. Remote-User. Empty disables.",
+  }),
+  remoteUserProxies: def({
+    env: "HEARTH_REMOTE_USER_PROXIES", file: "remote_user_proxies", kind: "string", default: "",
+    doc: "Comma-separated peer addresses allowed to set the remote-user header; from any other address it is ignored.",
+  }),
+  remoteUserDomain: def({
+    env: "HEARTH_REMOTE_USER_DOMAIN", file: "remote_user_domain", kind: "string", default: "",
+    doc: "Domain appended to a remote-user value without @ (Zulip's SSO_APPEND_DOMAIN).",
+  }),
   shutdownGraceSeconds: def({
     env: "HEARTH_SHUTDOWN_GRACE_SECONDS", file: "shutdown_grace_seconds", kind: "int", default: 10, min: 0, max: 600,
     doc: "How long SIGTERM waits for in-flight requests before closing.",
+  }),
+  // --- operations (docs/operations.md) ---------------------------------------------
+  readOnly: def({
+    env: "HEARTH_READONLY", file: "readonly", kind: "bool", default: false,
+    doc: "Read-only mode for maintenance: reads work, every write route answers 503 READ_ONLY_MODE.",
+  }),
+  backoffSeconds: def({
+    env: "HEARTH_BACKOFF_SECONDS", file: "backoff_seconds", kind: "int", default: 0, min: 0, max: 86400,
+    doc: "When above 0, every response carries `Backoff: N` asking clients to slow down (switch on before maintenance).",
+  }),
+  metricsToken: def({
+    env: "HEARTH_METRICS_TOKEN", file: "metrics_token", kind: "string", default: "", secret: true,
+    doc: "Bearer token that grants access to /metrics from any address.",
+  }),
+  metricsAllow: def({
+    env: "HEARTH_METRICS_ALLOW", file: "metrics_allow", kind: "string", default: "127.0.0.1,::1",
+    doc: "Comma-separated client addresses allowed to read /metrics without the token (empty: token only).",
+  }),
+  admins: def({
+    env: "HEARTH_ADMINS", file: "admins", kind: "string", default: "",
+    doc: "Comma-separated addresses that receive server error reports by email (through the mail queue).",
+  }),
+  backupDir: def({
+    env: "HEARTH_BACKUP_DIR", file: "backup_dir", kind: "string", default: "",
+    doc: "Where scheduled backups are written and `hearth check --backups` looks. Empty: <data_dir>/backups.",
+  }),
+  backupSchedule: def({
+    env: "HEARTH_BACKUP_SCHEDULE", file: "backup_schedule", kind: "string", default: "",
+    doc: "Cron expression for scheduled backups, e.g. \"30 3 * * *\" (empty: no scheduled backups).",
+  }),
+  backupRetention: def({
+    env: "HEARTH_BACKUP_RETENTION", file: "backup_retention", kind: "int", default: 7, min: 1, max: 10000,
+    doc: "How many scheduled backups to keep; older ones are deleted after a successful backup.",
+  }),
+  presenceFlushSeconds: def({
+    env: "HEARTH_PRESENCE_FLUSH_SECONDS", file: "presence_flush_seconds", kind: "int", default: 5, min: 1, max: 300,
+    doc: "Presence is kept in memory and written to the database in batches this often (and at shutdown). A crash loses at most this much presence history.",
+  }),
+  // --- real-time events (src/events/) -------------------------------------------------
+  eventHeartbeatSeconds: def({
+    env: "HEARTH_EVENT_HEARTBEAT_SECONDS", file: "event_heartbeat_seconds", kind: "int", default: 45, min: 1, max: 80,
+    doc: "A held GET /events is answered with a heartbeat event after this many seconds without events. Must stay below event_queue_longpoll_timeout_seconds (90), which clients use as their HTTP timeout.",
+  }),
+  eventQueueIdleSeconds: def({
+    env: "HEARTH_EVENT_QUEUE_IDLE_SECONDS", file: "event_queue_idle_seconds", kind: "int", default: 600, min: 1, max: 7 * 24 * 3600,
+    doc: "An event queue nobody polled or attached to for this long is collected; its client gets BAD_EVENT_QUEUE_ID and re-registers (Zulip: 10 minutes).",
+  }),
+  eventQueueMaxBytes: def({
+    env: "HEARTH_EVENT_QUEUE_MAX_BYTES", file: "event_queue_max_bytes", kind: "int", default: 4 * 1024 * 1024, min: 1024, max: 1024 * 1024 * 1024,
+    doc: "Most serialized event bytes one queue may hold unacknowledged. A queue over the cap is dropped (its client gets BAD_EVENT_QUEUE_ID and re-registers), which bounds the memory a stalled client can pin.",
   }),
 } as const;
 

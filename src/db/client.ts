@@ -111,6 +111,15 @@ async function openPg(opts: OpenOptions): Promise<Store> {
     async close() {
       await client.end({ timeout: 5 });
     },
+    pubsub: {
+      async listen(channel, onMessage, onListen) {
+        const sub = await client.listen(channel, onMessage, onListen);
+        return () => sub.unlisten();
+      },
+      async notify(channel, payload) {
+        await client.notify(channel, payload);
+      },
+    },
   };
   return store;
 }

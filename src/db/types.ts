@@ -39,4 +39,13 @@ export interface Store extends Q {
   readonly description: string;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** cross-process notifications (Postgres LISTEN/NOTIFY); absent on SQLite, which serves one process */
+  readonly pubsub?: PubSub;
+}
+
+export interface PubSub {
+  /** Subscribes on a dedicated connection; onListen runs on every (re)connect (a gap may have lost messages). */
+  listen(channel: string, onMessage: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
+  /** Sends outside any transaction (never inside a hot write transaction: NOTIFY serializes commits). */
+  notify(channel: string, payload: string): Promise<void>;
 }

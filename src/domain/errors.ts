@@ -87,5 +87,8 @@ export const errors = {
   invalidApiKey: () => new ApiError("INVALID_API_KEY", "Invalid API key"),
   userDeactivated: () => new ApiError("USER_DEACTIVATED", "Account is deactivated"),
   realmDeactivated: () => new ApiError("REALM_DEACTIVATED", "This organization has been deactivated"),
+  authenticationFailed: () => new ApiError("AUTHENTICATION_FAILED", "Your username or password is incorrect"),
+  csrfFailed: (why: string) => new ApiError("CSRF_FAILED", `CSRF error: ${why}`),
+  rateLimited: (retryAfter: number) => new ApiError("RATE_LIMIT_HIT", "API usage exceeded rate limit", { "retry-after": retryAfter }),
   noSuchRealm: () => new ApiError("NONEXISTENT_SUBDOMAIN", "There is no Zulip organization hosted at this subdomain."),
 };

@@ -25,11 +25,22 @@ export function validateFullName(raw: string): string {
 
 export const MIN_PASSWORD_LENGTH = 8;
 
-export function validatePassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw errors.invalid("password", `Password is too short (at least ${MIN_PASSWORD_LENGTH} characters).`);
+export interface PasswordPolicy {
+  minLength: number;
+  /** how many of: lower case, upper case, digits, other characters */
+  minClasses: number;
+}
+
+/** Length and a character-class strength rule (both configurable; see config passwordMin*). */
+export function validatePassword(password: string, policy: PasswordPolicy = { minLength: MIN_PASSWORD_LENGTH, minClasses: 1 }): void {
+  if (password.length < policy.minLength) {
+    throw errors.badRequest(`Password is too short (at least ${policy.minLength} characters).`);
   }
-  if (password.length > 1024) throw errors.invalid("password", "Password is too long.");
+  if (password.length > 1024) throw errors.badRequest("Password is too long.");
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
+  if (classes < policy.minClasses) {
+    throw errors.badRequest(`Password is too weak: mix at least ${policy.minClasses} of lower case, upper case, digits and other characters.`);
+  }
 }
 
 export function validateSubdomain(raw: string): string {

@@ -1,8 +1,9 @@
 // The in-process event bus: the one path from a committed action to the clients' event
 // queues. Actions hand it batches after commit (actions/tx.ts); the event system
-// (events/) subscribes and delivers to matching queues; with several nodes it is also fed
-// from Postgres NOTIFY. The bus never decides who may see what: recipients come from the
-// action.
+// (events/system.ts) subscribes and delivers to matching queues; with several nodes the
+// cluster link (events/cluster.ts) forwards local batches to the other nodes and feeds
+// theirs back in through `receive`. The bus never decides who may see what: recipients
+// come from the action.
 
 export type ZulipEvent = { type: string; [key: string]: unknown };
 
@@ -24,10 +25,27 @@ export interface EventEnvelope {
   publicStreamRealmId?: number;
 }
 
-export type BusListener = (batch: EventEnvelope[]) => void;
+/** Facts about a batch that are not part of any event. */
+export interface BatchMeta {
+  /** commit mark of the transaction that produced the batch (db/snapshot.ts); none for server-made events */
+  mark?: number;
+  /** true when the batch came from another node */
+  remote?: boolean;
+}
+
+export type BusListener = (batch: EventEnvelope[], meta: BatchMeta) => void;
+export type InvalidationListener = (kind: string, ids: number[] | null) => void;
+
+/** Where local batches and invalidations go to reach other nodes (set by events/cluster.ts). */
+export interface BusUplink {
+  forward(batch: EventEnvelope[], meta: BatchMeta): void;
+  invalidate(kind: string, ids: number[] | null): void;
+}
 
 export class EventBus {
   private listeners = new Set<BusListener>();
+  private invalidationListeners = new Set<InvalidationListener>();
+  uplink: BusUplink | null = null;
   /** total events published in this process (metrics) */
   published = 0;
 
@@ -36,14 +54,56 @@ export class EventBus {
     return () => this.listeners.delete(fn);
   }
 
-  publish(batch: EventEnvelope[]): void {
+  /** A batch committed on this node: delivered here, and forwarded to the other nodes. */
+  publish(batch: EventEnvelope[], meta: BatchMeta = {}): void {
     if (batch.length === 0) return;
     this.published += batch.length;
+    this.dispatch(batch, meta);
+    this.uplink?.forward(batch, meta);
+  }
+
+  /** A batch committed on another node: delivered here only. */
+  receive(batch: EventEnvelope[], meta: BatchMeta = {}): void {
+    if (batch.length === 0) return;
+    this.dispatch(batch, { ...meta, remote: true });
+  }
+
+  private dispatch(batch: EventEnvelope[], meta: BatchMeta) {
     for (const fn of this.listeners) {
       try {
-        fn(batch);
+        fn(batch, meta);
       } catch (e) {
         console.error("event listener failed", e);
+      }
+    }
+  }
+
+  /**
+   * Cache invalidation on every node: `kind` names a cache ("user", "stream",
+   * "subscription"…), `ids` the changed keys (null: everything of that kind). Call it
+   * after commit (tx.afterCommit), like events.
+   */
+  invalidate(kind: string, ids: number[] | null): void {
+    this.invalidated(kind, ids);
+    this.uplink?.invalidate(kind, ids);
+  }
+
+  /** Subscribes a cache to invalidations of `kind` (local and from other nodes). */
+  onInvalidate(kind: string, fn: (ids: number[] | null) => void): () => void {
+    const l: InvalidationListener = (k, ids) => {
+      if (k === kind) fn(ids);
+    };
+    this.invalidationListeners.add(l);
+    return () => this.invalidationListeners.delete(l);
+  }
+
+  /** An invalidation arrived (from this node or another): run the local listeners. */
+  invalidated(kind: string, ids: number[] | null): void {
+    for (const fn of this.invalidationListeners) {
+      try {
+        fn(kind, ids);
+      } catch (e) {
+        console.error("invalidation listener failed", e);
       }
     }
   }

@@ -3,6 +3,8 @@ import type { Params } from "./params.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import type { ActionDeps } from "../actions/deps.ts";
+import type { RateLimits } from "../auth/ratelimit.ts";
+import type { EventSystem } from "../events/system.ts";
 
 /** How a route authenticates: a user (Basic on /api/v1, session on /json), optionally, or not at all. */
 export type AuthMode = "user" | "optional" | "none";
@@ -16,6 +18,10 @@ export interface Authenticators {
 
 export interface HttpDeps extends ActionDeps {
   auth: Authenticators;
+  /** in-process token buckets (http/ratelimit.ts); absent in tools that serve no HTTP */
+  limits?: RateLimits;
+  /** event queues (src/events/system.ts); set by app/app.ts */
+  events?: EventSystem;
   /** true when the database answers and no migration is pending */
   ready(): Promise<{ ok: boolean; detail: Record<string, unknown> }>;
 }

@@ -7,7 +7,7 @@ import { ApiError, errors } from "../domain/errors.ts";
 import { Params } from "./params.ts";
 import { errorResponse } from "./errors.ts";
 import { subdomainFor } from "./realm.ts";
-import { realmBySubdomain } from "../db/repo/realms.ts";
+import { realmBySubdomainFast } from "../db/repo/realms.ts";
 import type { ApiCtx, ApiHandler, AuthMode, HttpDeps } from "./context.ts";
 import { clientIp } from "./ip.ts";
 
@@ -80,7 +80,7 @@ async function runApi(c: Context, route: RouteDef, deps: HttpDeps, surface: "api
       realm: null, user: null,
       ip: clientIp(c, deps.config.trustedProxies),
     };
-    const realm = await realmBySubdomain(deps.store, subdomainFor(c.req.header("host") ?? url.host, deps.config.externalHost));
+    const realm = await realmBySubdomainFast(deps.store, subdomainFor(c.req.header("host") ?? url.host, deps.config.externalHost));
     if (!realm && !route.opts.realmOptional) throw errors.noSuchRealm();
     if (realm?.deactivated && !route.opts.realmOptional) throw errors.realmDeactivated();
     ctx.realm = realm ?? null;

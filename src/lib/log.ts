@@ -3,7 +3,11 @@
 
 export type Level = "debug" | "info" | "warn" | "error" | "silent";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-const SECRET_KEY = /pass(word)?|api_?key|secret|token|authorization|cookie|csrf/i;
+// Message bodies are users' private data, not ours to log: `content` fields are masked like secrets.
+const SECRET_KEY = /pass(word)?|api_?key|secret|token|authorization|cookie|csrf|^(rendered_|raw_)?content$/i;
+// drizzle's query errors append the bound values ("params: …"): message text, keys, hashes.
+const QUERY_PARAMS = /\nparams: [^\n]*/g;
+const scrub = (s: string | undefined) => s?.replace(QUERY_PARAMS, "\nparams: [redacted]");
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -24,7 +28,7 @@ export interface LoggerOptions {
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 4 || value === null || typeof value !== "object") return value;
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, stack: value.stack };
+    return { name: value.name, message: scrub(value.message), stack: scrub(value.stack) };
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};

@@ -23,39 +23,25 @@ function sqliteTables() {
   return Object.entries(sqlite).filter(([, v]) => v instanceof SQLiteTable) as [string, SQLiteTable][];
 }
 
-function describePg(t: PgTable) {
-  const c = pgConfig(t);
+// getTableConfig of either dialect has the same shape for what we compare.
+type AnyConfig = ReturnType<typeof pgConfig> | ReturnType<typeof sqliteConfig>;
+function describeTable(c: AnyConfig, nameOf: (table: any) => string) {
   return {
     name: c.name,
     columns: c.columns.map((col) => ({ name: col.name, notNull: col.notNull, primary: col.primary, hasDefault: col.hasDefault })).sort((a, b) => a.name.localeCompare(b.name)),
     primaryKeys: c.primaryKeys.map((pk) => pk.columns.map((x) => x.name).join(",")).sort(),
     uniques: c.uniqueConstraints.map((u) => u.columns.map((x) => x.name).join(",")).sort(),
-    foreignKeys: c.foreignKeys
+    foreignKeys: (c.foreignKeys as any[])
       .map((fk) => {
         const r = fk.reference();
-        return `${r.columns.map((x) => x.name).join(",")}->${pgConfig(r.foreignTable).name}(${r.foreignColumns.map((x) => x.name).join(",")}) ${fk.onDelete ?? "no action"}`;
+        return `${r.columns.map((x: any) => x.name).join(",")}->${nameOf(r.foreignTable)}(${r.foreignColumns.map((x: any) => x.name).join(",")}) ${fk.onDelete ?? "no action"}`;
       })
       .sort(),
-    indexes: c.indexes.map((i) => `${i.config.name}${i.config.unique ? " unique" : ""} (${i.config.columns.map((x: any) => x.name).join(",")})`).sort(),
+    indexes: (c.indexes as any[]).map((i) => `${i.config.name}${i.config.unique ? " unique" : ""} (${i.config.columns.map((x: any) => x.name).join(",")})`).sort(),
   };
 }
-
-function describeSqlite(t: SQLiteTable) {
-  const c = sqliteConfig(t);
-  return {
-    name: c.name,
-    columns: c.columns.map((col) => ({ name: col.name, notNull: col.notNull, primary: col.primary, hasDefault: col.hasDefault })).sort((a, b) => a.name.localeCompare(b.name)),
-    primaryKeys: c.primaryKeys.map((pk) => pk.columns.map((x) => x.name).join(",")).sort(),
-    uniques: c.uniqueConstraints.map((u) => u.columns.map((x) => x.name).join(",")).sort(),
-    foreignKeys: c.foreignKeys
-      .map((fk) => {
-        const r = fk.reference();
-        return `${r.columns.map((x) => x.name).join(",")}->${sqliteConfig(r.foreignTable).name}(${r.foreignColumns.map((x) => x.name).join(",")}) ${fk.onDelete ?? "no action"}`;
-      })
-      .sort(),
-    indexes: c.indexes.map((i) => `${i.config.name}${i.config.unique ? " unique" : ""} (${i.config.columns.map((x: any) => x.name).join(",")})`).sort(),
-  };
-}
+const describePg = (t: PgTable) => describeTable(pgConfig(t), (ft) => pgConfig(ft).name);
+const describeSqlite = (t: SQLiteTable) => describeTable(sqliteConfig(t), (ft) => sqliteConfig(ft).name);
 
 test("both schemas export the same tables (compile-time and run-time)", () => {
   expect(selectParity && insertParity && namesParity).toBe(true);

@@ -115,7 +115,11 @@ export class TestEnv {
     } else if (opts.multipart) {
       const fd = new FormData();
       for (const [k, v] of entries) fd.append(k, v instanceof Blob ? v : enc(v));
-      body = fd;
+      // Bun drops FormData's automatic content-type when explicit headers are given:
+      // serialize it here so the boundary header is always sent, as zulip-js does.
+      const encoded = new Response(fd);
+      headers.set("content-type", encoded.headers.get("content-type")!);
+      body = await encoded.arrayBuffer();
     } else if (entries.length) {
       body = new URLSearchParams(entries.map(([k, v]) => [k, enc(v)]));
     }

@@ -149,7 +149,8 @@ export function validateEvent(event: Record<string, unknown>): boolean {
   let v = compiled.get(key);
   if (v === undefined) {
     const op = loadSpec().paths["/events"].get;
-    const schema = normalize(op.responses["200"]).content["application/json"].schema;
+    // content is not walked by normalize (like validatorFor, normalize the schema itself).
+    const schema = normalize(normalize(op.responses["200"]).content["application/json"].schema);
     const itemSchema = schema.properties.events.items;
     v = ajv.compile(itemSchema);
     compiled.set(key, v);

@@ -2,6 +2,7 @@ import type { Command } from "../commands.ts";
 import { configFromArgs } from "../shared.ts";
 import { ensureSecrets } from "../../config/load.ts";
 import { createApp } from "../../app/app.ts";
+import { installSignalHandlers } from "../../ops/shutdown.ts";
 
 export const serveCommand: Command = {
   name: "serve",
@@ -14,25 +15,7 @@ export const serveCommand: Command = {
     const config = ensureSecrets(configFromArgs(args));
     const app = await createApp(config, { migrate: true, exclusive: true });
     await app.start();
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) {
-        io.err(`hearth: second ${signal}, exiting now`);
-        process.exit(1);
-      }
-      stopping = true;
-      app.log.info("shutting down", { signal });
-      try {
-        await app.stop();
-        app.log.info("stopped");
-        process.exit(0);
-      } catch (e) {
-        app.log.error("shutdown failed", { err: e });
-        process.exit(1);
-      }
-    };
-    process.on("SIGTERM", () => void shutdown("SIGTERM"));
-    process.on("SIGINT", () => void shutdown("SIGINT"));
+    installSignalHandlers(app, { err: io.err });
     return "running";
   },
 };

@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { prepared } from "../prepared.ts";
 import type { Q } from "../types.ts";
 import type { Tables } from "../types.ts";
 
@@ -8,6 +9,14 @@ export type NewRealm = Tables["realms"]["$inferInsert"];
 export async function realmBySubdomain(q: Q, subdomain: string): Promise<RealmRow | undefined> {
   const rows = await q.db.select().from(q.t.realms).where(eq(q.t.realms.stringId, subdomain)).limit(1);
   return rows[0];
+}
+
+/** The per-request realm lookup (prepared; store reads only). */
+export async function realmBySubdomainFast(q: Q, subdomain: string): Promise<RealmRow | undefined> {
+  const stmt = prepared<RealmRow[]>(q, "realm_by_subdomain", (q) =>
+    q.db.select().from(q.t.realms).where(eq(q.t.realms.stringId, sql.placeholder("sub"))).limit(1),
+  );
+  return (await stmt.execute({ sub: subdomain }))[0];
 }
 
 export async function realmById(q: Q, id: number): Promise<RealmRow | undefined> {

@@ -1,2 +1,5 @@
 // Every table of the PostgreSQL schema. sqlite/index.ts has the same exports.
 export * from "./core.ts";
+export * from "./users.ts";
+export * from "./satellites.ts";
+export * from "./events.ts";

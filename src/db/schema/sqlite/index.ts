@@ -1,3 +1,6 @@
 // GENERATED from ../pg/ by scripts/db-generate.ts. Edit the pg/ copy, then run `npm run db:generate`.
 // Every table of the PostgreSQL schema. sqlite/index.ts has the same exports.
 export * from "./core.ts";
+export * from "./users.ts";
+export * from "./satellites.ts";
+export * from "./events.ts";

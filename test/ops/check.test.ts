@@ -1,0 +1,152 @@
+// `hearth check`: the send/receive probe against a running server (needs POST /messages
+// and /register + /events), a stopped server, job-queue metrics and backup age.
+import { test, expect } from "bun:test";
+import { mkdtempSync, writeFileSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { forEachDialect } from "../helpers/app.ts";
+import { ApiRouter } from "../../src/http/router.ts";
+import { registerApiRoutes } from "../../src/http/routes/index.ts";
+import { checkBackups, checkQueues, checkSendReceive } from "../../src/ops/check.ts";
+import { monitoringBots } from "../../src/cli/commands/check.ts";
+
+const table = new ApiRouter();
+registerApiRoutes(table);
+const needed = [["POST", "/messages"], ["POST", "/register"], ["GET", "/events"]] as const;
+const missing = needed.filter(([m, p]) => !table.routes.some((r) => r.method === m && r.path === p)).map(([m, p]) => `${m} ${p}`);
+if (missing.length) {
+  console.warn(`\n*** SKIPPING the end-to-end \`hearth check\` test: this build has no ${missing.join(", ")} (built by the messages and events areas). It runs as soon as they are merged. ***\n`);
+}
+
+async function closedPort(): Promise<number> {
+  const s = Bun.serve({ port: 0, fetch: () => new Response("") });
+  const port = s.port!;
+  await s.stop(true);
+  return port;
+}
+
+forEachDialect("hearth check", (t) => {
+  test.skipIf(missing.length > 0)("a message goes from one bot to the other through the real API: OK, or WARNING over the threshold", async () => {
+    const server = await t.app.start();
+    try {
+      const [sender, recipient] = await monitoringBots(t.deps, "");
+      const url = `http://127.0.0.1:${server.port}`;
+      const ok = await checkSendReceive({ url, sender, recipient, warning: 3, critical: 6 });
+      expect(ok.line).toMatch(/^OK: message sent and received in \d+\.\d{3} s \| time=/);
+      expect(ok.code).toBe(0);
+      const warn = await checkSendReceive({ url, sender, recipient, warning: 0.000001, critical: 60 });
+      expect(warn.code).toBe(1);
+      // The bots are created once and reused.
+      const again = await monitoringBots(t.deps, "");
+      expect(again.map((b) => b.userId)).toEqual([sender.userId, recipient.userId]);
+    } finally {
+      await server.stop(true);
+      t.app.server = null;
+    }
+  });
+
+  test("a stopped server is CRITICAL, clearly", async () => {
+    const port = await closedPort();
+    const bot = { email: "a@b.c", apiKey: "k", userId: 1 };
+    const r = await checkSendReceive({ url: `http://127.0.0.1:${port}`, sender: bot, recipient: bot, warning: 3, critical: 6 });
+    expect(r.code).toBe(2);
+    expect(r.line).toMatch(/^CRITICAL: cannot reach http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  test("--queues reads the job metrics of a running server", async () => {
+    const server = await t.app.start();
+    const url = `http://127.0.0.1:${server.port}`;
+    try {
+      expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(3);
+      let stats = { queue_depth: 4, oldest_pending_seconds: 12, dead: 0, failures: 1 };
+      const off = t.app.ops.metrics.registerStats("hearth_jobs", () => stats);
+      try {
+        const ok = await checkQueues({ url, warning: 60, critical: 300 });
+        expect(ok.code).toBe(0);
+        expect(ok.line).toContain("4 pending job(s), oldest 12 s, 0 dead");
+        stats = { ...stats, dead: 2 };
+        expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(1);
+        stats = { ...stats, dead: 0, oldest_pending_seconds: 400 };
+        expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(2);
+      } finally {
+        off();
+      }
+    } finally {
+      await server.stop(true);
+      t.app.server = null;
+    }
+    expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(2);
+  });
+});
+
+test("--backups: the newest archive's age against the thresholds", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hearth-check-backups-"));
+  expect(checkBackups({ dir, warningHours: 26, criticalHours: 50 }).code).toBe(2);
+  const p = join(dir, "hearth-backup-20260101T000000Z.tar.gz");
+  writeFileSync(p, "x");
+  expect(checkBackups({ dir, warningHours: 26, criticalHours: 50 }).code).toBe(0);
+  const hoursAgo = (h: number) => (Date.now() - h * 3_600_000) / 1000;
+  utimesSync(p, hoursAgo(30), hoursAgo(30));
+  const w = checkBackups({ dir, warningHours: 26, criticalHours: 50 });
+  expect(w.code).toBe(1);
+  expect(w.line).toMatch(/^WARNING: newest backup .* is 30\.0 h old \| age=30\.00h;26;50$/);
+  utimesSync(p, hoursAgo(51), hoursAgo(51));
+  expect(checkBackups({ dir, warningHours: 26, criticalHours: 50 }).code).toBe(2);
+});
+
+// Until the messages and events areas are merged, the client's side of the protocol is
+// exercised against a minimal Zulip-shaped server (the end-to-end test above replaces it).
+test("the probe's client protocol: register, send, long-poll, delete the queue; slow or lost delivery", async () => {
+  let delayMs = 0;
+  let deliver = true;
+  const pending: { resolve: (v: unknown) => void }[] = [];
+  let message: { id: number; type: string; message: { content: string } } | null = null;
+  const calls: string[] = [];
+  const server = Bun.serve({
+    port: 0,
+    async fetch(req) {
+      const url = new URL(req.url);
+      calls.push(`${req.method} ${url.pathname}`);
+      if (!req.headers.get("authorization")?.startsWith("Basic ")) return Response.json({ result: "error", msg: "auth" }, { status: 401 });
+      if (url.pathname === "/api/v1/register") return Response.json({ result: "success", msg: "", queue_id: "q1", last_event_id: -1 });
+      if (url.pathname === "/api/v1/messages") {
+        const form = new URLSearchParams(await req.text());
+        expect(form.get("type")).toBe("direct");
+        expect(JSON.parse(form.get("to")!)).toEqual([2]);
+        if (deliver) setTimeout(() => {
+          message = { id: 0, type: "message", message: { content: form.get("content")! } };
+          for (const p of pending.splice(0)) p.resolve(null);
+        }, delayMs);
+        return Response.json({ result: "success", msg: "", id: 10 });
+      }
+      if (url.pathname === "/api/v1/events" && req.method === "GET") {
+        expect(url.searchParams.get("queue_id")).toBe("q1");
+        if (!message) await new Promise((resolve) => pending.push({ resolve }));
+        const events = message ? [message] : [];
+        message = null;
+        return Response.json({ result: "success", msg: "", events });
+      }
+      if (url.pathname === "/api/v1/events" && req.method === "DELETE") return Response.json({ result: "success", msg: "" });
+      return Response.json({ result: "error", msg: "no" }, { status: 404 });
+    },
+  });
+  const url = `http://127.0.0.1:${server.port}`;
+  const sender = { email: "s@x", apiKey: "k", userId: 1 };
+  const recipient = { email: "r@x", apiKey: "k", userId: 2 };
+  try {
+    const ok = await checkSendReceive({ url, sender, recipient, warning: 3, critical: 6 });
+    expect(ok.code).toBe(0);
+    expect(calls).toEqual(["POST /api/v1/register", "POST /api/v1/messages", "GET /api/v1/events", "DELETE /api/v1/events"]);
+    delayMs = 300;
+    const warn = await checkSendReceive({ url, sender, recipient, warning: 0.2, critical: 6 });
+    expect(warn.code).toBe(1);
+    expect(warn.seconds!).toBeGreaterThanOrEqual(0.29);
+    deliver = false;
+    const lost = await checkSendReceive({ url, sender, recipient, warning: 0.1, critical: 0.2 });
+    expect(lost.code).toBe(2);
+    expect(lost.line).toMatch(/^CRITICAL: (message not received|no answer)/);
+  } finally {
+    for (const p of pending.splice(0)) p.resolve(null);
+    await server.stop(true);
+  }
+});
