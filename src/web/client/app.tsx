@@ -30,6 +30,21 @@ async function logout() {
   }
 }
 
+/** Zulip's bulk read endpoints for the narrow on screen (DMs and the rest: the ids we know). */
+async function markNarrowRead(n: Narrow) {
+  try {
+    if (n.kind === "all") await api("POST", "/mark_all_as_read");
+    else if (n.kind === "stream") await api("POST", "/mark_stream_as_read", { stream_id: n.streamId });
+    else if (n.kind === "topic") await api("POST", "/mark_topic_as_read", { stream_id: n.streamId, topic_name: n.topic });
+    else {
+      const ids = state.feed.ids.filter((id) => state.unread.has(id));
+      if (ids.length) await api("POST", "/messages/flags", { messages: ids, op: "add", flag: "read" });
+    }
+  } catch (e) {
+    toast(`Could not mark as read: ${(e as Error).message}`);
+  }
+}
+
 function nextUnreadTopic(): Narrow | null {
   const cur = state.feed.narrow;
   const curKey = cur.kind === "topic" ? topicKey(cur.streamId, cur.topic) : "";
@@ -146,6 +161,7 @@ function App() {
           <h1>{narrowTitle(n)}</h1>
           {state.unread.size ? <button type="button" class="link-btn" onClick={() => openNarrow(state.feed.narrow, "first_unread")}>Jump to first unread</button> : null}
           <button type="button" class="link-btn" onClick={() => openNarrow(state.feed.narrow, "newest")}>Newest</button>
+          {state.unread.size ? <button type="button" class="link-btn" onClick={() => markNarrowRead(n)}>Mark as read</button> : null}
         </div>
         <Feed />
         <TypingLine />

@@ -409,6 +409,37 @@ function ChannelList() {
   );
 }
 
+/** All channels the user may see, to join or leave (GET /streams). */
+function BrowseChannels() {
+  const [all, setAll] = useState<{ stream_id: number; name: string; description?: string; invite_only?: boolean }[] | null>(null);
+  const load = () => api("GET", "/streams").then((r) => setAll(r.streams), (e) => { toast(e.message); setAll([]); });
+  useEffect(() => { void load(); }, []);
+  if (all === null) return <p>Loading channels…</p>;
+  return (
+    <div class="settings-form">
+      <h3>All channels</h3>
+      <ul class="browse">
+        {all.sort((a, b) => a.name.localeCompare(b.name)).map((s) => {
+          const subscribed = state.subs.has(s.stream_id);
+          return (
+            <li class="row">
+              <strong>#{s.name}</strong> <span class="muted">{s.description ?? ""}</span>
+              <button type="button" onClick={async () => {
+                try {
+                  if (subscribed) await api("DELETE", "/users/me/subscriptions", { subscriptions: [s.name] });
+                  else await api("POST", "/users/me/subscriptions", { subscriptions: [{ name: s.name }] });
+                } catch (err) {
+                  toast((err as Error).message);
+                }
+              }}>{subscribed ? "Leave" : "Join"}</button>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
 function Channels() {
   const [name, setName] = useState("");
   const [desc, setDesc] = useState("");
@@ -416,6 +447,7 @@ function Channels() {
   return (
     <div>
     <ChannelList />
+    <BrowseChannels />
     <form class="settings-form" onSubmit={async (e: Event) => {
       e.preventDefault();
       try {
