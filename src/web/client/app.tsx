@@ -257,6 +257,10 @@ async function boot() {
   state.feed.narrow = { kind: "search", q: "\u0000" }; // forces the first load
   follow();
   document.addEventListener("keydown", onKey);
+  addEventListener("hearth:profile", (e) => {
+    ui.profile = (e as CustomEvent<number>).detail;
+    changed();
+  });
   for (const ev of ["keydown", "mousedown", "touchstart"]) document.addEventListener(ev, () => (lastInput = Date.now()), { passive: true });
   sendPresence();
   setInterval(sendPresence, 60000);

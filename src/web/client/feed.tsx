@@ -235,7 +235,7 @@ const Row = memo(function Row(p: RowProps) {
       <div class="msg-main">
         {p.showSender ? (
           <div class="msg-head">
-            <span class="sender">{m.sender_full_name}</span>
+            <button type="button" class="sender link-btn" onClick={() => dispatchEvent(new CustomEvent("hearth:profile", { detail: m.sender_id }))}>{m.sender_full_name}</button>
             <time dateTime={new Date(m.timestamp * 1000).toISOString()}>{formatTime(m.timestamp)}</time>
           </div>
         ) : <time class="msg-time-side" dateTime={new Date(m.timestamp * 1000).toISOString()}>{formatTime(m.timestamp)}</time>}
