@@ -10,6 +10,7 @@ import { WEB_ASSETS } from "../../src/web/assets.gen.ts";
 import { createRealm } from "../../src/actions/realms.ts";
 import { userByEmail } from "../../src/db/repo/users.ts";
 import { countRealms } from "../../src/db/repo/realms.ts";
+import { passwordResetLink } from "../../src/actions/password-reset.ts";
 
 const get = (app: App, path: string, headers: Record<string, string> = {}) =>
   app.http.fetch(new Request(`http://testserver${path}`, { headers }));
@@ -186,5 +187,45 @@ forEachDialect("web pages", (t) => {
     const reset = await get(t.app, "/accounts/password/reset/");
     expect(reset.status).toBe(200);
     expect(await reset.text()).toContain("Reset your password");
+  });
+
+  test("password reset: same answer for unknown addresses; the link works once, for one hour, in its realm", async () => {
+    const u = await t.user({ password: "old-password-1" });
+    const unknown = await postForm(t.app, "/accounts/password/reset/", { email: "nobody@example.com" });
+    const known = await postForm(t.app, "/accounts/password/reset/", { email: u.email });
+    expect(unknown.status).toBe(200);
+    const text = (r: string) => r.replace(/\s+/g, " ");
+    expect(text(await unknown.text())).toBe(text(await known.text()));
+
+    const link = (await passwordResetLink(t.deps, t.realm, u.email))!;
+    const path = new URL(link.url).pathname;
+    const page = await get(t.app, path);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toBe(CSP);
+    expect(await page.text()).toContain(u.email);
+    // a tampered token, and the token on another organization's host, are refused
+    const [id, exp, sig] = path.split("/")[4]!.split(".");
+    const flipped = (sig![0] === "A" ? "B" : "A") + sig!.slice(1);
+    expect((await get(t.app, `/accounts/password/reset/${id}.${exp}.${flipped}/`)).status).toBe(400);
+    expect((await get(t.app, `/accounts/password/reset/${id}.${Number(exp) + 3600}.${sig}/`)).status).toBe(400); // a longer life is not for sale
+    await createRealm(t.deps, { name: "Other", subdomain: "other" }).catch(() => {});
+    expect((await t.app.http.fetch(new Request(`http://other.testserver${path}`))).status).toBe(400);
+    // a weak password is refused and the link stays usable
+    const weak = await postForm(t.app, path, { password: "x" });
+    expect(weak.status).toBe(400);
+    expect(await weak.text()).toContain("too short");
+    const ok = await postForm(t.app, path, { password: "brand-new-password-2" });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe("/login?reset=1");
+    // one use: the password hash changed, so the token no longer verifies
+    expect((await get(t.app, path)).status).toBe(400);
+    const good = await t.api("POST", "/fetch_api_key", { params: { username: u.email, password: "brand-new-password-2" } });
+    expect(good.status).toBe(200);
+    const old = await t.api("POST", "/fetch_api_key", { params: { username: u.email, password: "old-password-1" }, validate: false });
+    expect(old.status).toBe(401);
+    // an hour later the link is dead
+    const past = { ...t.deps, now: () => new Date(Date.now() - 2 * 3600_000) };
+    const stale = (await passwordResetLink(past, t.realm, u.email))!;
+    expect((await get(t.app, new URL(stale.url).pathname)).status).toBe(400);
   });
 });

@@ -138,15 +138,42 @@ export function JoinPage(props: { realmName: string; token: string | null }) {
   );
 }
 
-export function ResetPage(props: { realmName: string }) {
+export function ResetPage(props: { realmName: string; sent?: boolean; noEmail?: boolean }) {
   return (
     <Layout title={`Reset your password · ${props.realmName}`} script="auth.js" bodyClass="auth-page">
       <AuthCard heading="Reset your password" realmName={props.realmName}>
-        <p>
-          This server does not send password-reset emails yet. Ask an administrator of {props.realmName} to set a new
-          password for you (organization settings, or <code>hearth user</code> on the server).
-        </p>
+        {props.sent ? (
+          <p class="notice" role="status">
+            If an account with that email exists, a link to set a new password is on its way. It works for one hour.
+            {props.noEmail ? " (This server cannot send email yet: ask an administrator of the organization to reset your password.)" : ""}
+          </p>
+        ) : (
+          <form method="post" action="/accounts/password/reset/" id="reset-form">
+            <label for="email">Your email</label>
+            <input id="email" name="email" type="email" autocomplete="email" required />
+            <button type="submit" class="primary">Send me a reset link</button>
+          </form>
+        )}
         <p class="auth-links"><a href="/login">Back to log in</a></p>
+      </AuthCard>
+    </Layout>
+  );
+}
+
+export function ResetConfirmPage(props: { realmName: string; token: string; email?: string; error?: string; valid: boolean }) {
+  return (
+    <Layout title={`Set a new password · ${props.realmName}`} script="auth.js" bodyClass="auth-page">
+      <AuthCard heading="Set a new password" realmName={props.realmName}>
+        <p class="form-error" role="alert" id="form-error" hidden={!props.error}>{props.error ?? ""}</p>
+        {props.valid ? (
+          <form method="post" action={`/accounts/password/reset/${props.token}/`}>
+            {props.email ? <p>For <strong>{props.email}</strong></p> : null}
+            <label for="password">New password</label>
+            <input id="password" name="password" type="password" autocomplete="new-password" required aria-describedby="pw-hint" />
+            <p class="hint" id="pw-hint">At least {MIN_PASSWORD_LENGTH} characters.</p>
+            <button type="submit" class="primary">Set password</button>
+          </form>
+        ) : <p><a href="/accounts/password/reset/">Ask for a new link</a></p>}
       </AuthCard>
     </Layout>
   );
