@@ -383,6 +383,32 @@ for (const dialect of DIALECTS) {
       await a.waitForSelector("dialog.modal[open]", { state: "detached" });
     }, 60000);
 
+    test.skipIf(!CHAT)("infinite scroll: older pages load while scrolling up; the DOM stays bounded [needs messages]", async () => {
+      // two senders stay under the per-user rate limit (200 requests a minute)
+      for (let i = 1; i <= 220; i++) {
+        await apiAs(server.url, i % 2 ? owner() : bob(), "POST", "/messages", { type: "stream", to: streamId, topic: "long", content: `long message ${i}` });
+      }
+      await apiAs(server.url, owner(), "POST", "/mark_all_as_read");
+      await a.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/long`);
+      await feedText(a, "long message 220").waitFor({ timeout: 10000 });
+      const scrollTo = (where: "top" | "bottom") => a.evaluate((w) => {
+        const f = document.querySelector(".feed") as HTMLElement;
+        f.scrollTop = w === "top" ? 0 : f.scrollHeight;
+        f.dispatchEvent(new Event("scroll"));
+      }, where);
+      for (let i = 0; i < 60 && !(await a.locator(".feed-edge", { hasText: "Beginning of the conversation" }).count()); i++) {
+        await scrollTo("top");
+        await a.waitForTimeout(150);
+        expect(await a.locator(".feed .msg").count()).toBeLessThanOrEqual(200);
+      }
+      await a.locator(".feed .msg-content", { hasText: /^long message 1$/ }).waitFor({ timeout: 10000 });
+      for (let i = 0; i < 60 && !(await feedText(a, "long message 220").count()); i++) {
+        await scrollTo("bottom");
+        await a.waitForTimeout(150);
+      }
+      await feedText(a, "long message 220").waitFor({ timeout: 10000 });
+    }, 120000);
+
     test.skipIf(!CHAT)("reconnect: after a server restart the page re-registers and misses nothing [needs events]", async () => {
       await a.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/restart`);
       await a.waitForSelector(".feed");

@@ -15,7 +15,7 @@ export const MAX_ROWS = 200;
 const STEP = 60;
 const EDGE_PX = 400;
 
-export const view = { start: 0, end: 0, selectedId: null as number | null, atBottom: true, feedKey: "", shownLen: 0 };
+export const view = { start: 0, end: 0, selectedId: null as number | null, atBottom: true, feedKey: "", shownLen: 0, firstId: null as number | null };
 
 export function selectMessage(id: number | null, scroll = true) {
   view.selectedId = id;
@@ -355,6 +355,7 @@ export function Feed() {
     view.selectedId = ids[at] ?? null;
     view.atBottom = at >= ids.length - 1;
     view.shownLen = ids.length;
+    view.firstId = ids[view.start] ?? null;
     keep.current = null;
     requestAnimationFrame(() => {
       const el = view.selectedId !== null ? document.getElementById(`msg-${view.selectedId}`) : null;
@@ -362,9 +363,21 @@ export function Feed() {
       else if (ref.current) ref.current.scrollTop = ref.current.scrollHeight;
     });
   }
+  // Did the window reach the newest message before this change?
+  const showedNewest = view.end >= view.shownLen;
+  // Messages added before the window (an older page) or removed from it shift the
+  // indices: keep the window on the same first message.
+  if (view.firstId !== null && ids[view.start] !== view.firstId) {
+    const i = ids.indexOf(view.firstId);
+    if (i >= 0) {
+      const len = view.end - view.start;
+      view.start = i;
+      view.end = Math.min(ids.length, i + len);
+    }
+  }
   // New messages at the end: when the window showed the newest message, it grows to show
   // the new ones too (and only slides forward when the reader is at the bottom).
-  if (view.end < ids.length && view.end >= view.shownLen) {
+  if (showedNewest && view.end < ids.length) {
     if (view.atBottom) {
       view.end = ids.length;
       view.start = Math.max(view.start, view.end - MAX_ROWS);
@@ -376,10 +389,12 @@ export function Feed() {
   view.shownLen = ids.length;
   view.end = Math.min(view.end, ids.length);
   view.start = Math.min(view.start, Math.max(0, view.end - 1));
+  view.firstId = ids[view.start] ?? null;
 
   const slide = (dir: "up" | "down") => {
     const el = ref.current;
     if (!el) return;
+    const all = state.feed.ids;
     // remember the first visible row to keep it still after the window moves
     const rows = el.querySelectorAll<HTMLElement>(".msg");
     const top = el.getBoundingClientRect().top;
@@ -394,32 +409,26 @@ export function Feed() {
       view.start = Math.max(0, view.start - STEP);
       view.end = Math.min(view.end, view.start + MAX_ROWS);
     } else {
-      view.end = Math.min(ids.length, view.end + STEP);
+      view.end = Math.min(all.length, view.end + STEP);
       view.start = Math.max(view.start, view.end - MAX_ROWS);
     }
     changed();
   };
 
+  // Reads the store, not this render's variables: it also runs after a page has loaded.
   const onScroll = () => {
     const el = ref.current;
     if (!el) return;
-    view.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40 && view.end >= ids.length;
+    const feed = state.feed;
+    view.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40 && view.end >= feed.ids.length;
     if (el.scrollTop < EDGE_PX) {
       if (view.start > 0) slide("up");
-      else if (!f.foundOldest && !f.loading) {
-        keep.current = null;
-        const first = el.querySelector<HTMLElement>(".msg");
-        if (first) keep.current = { id: Number(first.dataset.id), top: first.getBoundingClientRect().top - el.getBoundingClientRect().top };
-        void loadMore("older").then(() => {
-          // the loaded page sits before the window: open the window onto it
-          view.start = Math.max(0, state.feed.ids.indexOf(keep.current?.id ?? 0) - STEP);
-          view.end = Math.min(state.feed.ids.length, view.start + MAX_ROWS);
-          changed();
-        });
-      }
+      // the page lands before the window, which stays on its messages (firstId above);
+      // then the window slides onto it as for any other scroll
+      else if (!feed.foundOldest && !feed.loading) void loadMore("older").then(() => requestAnimationFrame(onScroll));
     } else if (el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX) {
-      if (view.end < ids.length) slide("down");
-      else if (!f.foundNewest && !f.loading) void loadMore("newer");
+      if (view.end < feed.ids.length) slide("down");
+      else if (!feed.foundNewest && !feed.loading) void loadMore("newer").then(() => requestAnimationFrame(onScroll));
     }
   };
 
