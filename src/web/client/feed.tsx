@@ -17,6 +17,13 @@ const EDGE_PX = 400;
 
 export const view = { start: 0, end: 0, selectedId: null as number | null, atBottom: true, feedKey: "", shownLen: 0, firstId: null as number | null };
 
+/** Moves the window on purpose (the render keeps it on firstId otherwise). */
+function setWindow(start: number, end: number) {
+  view.start = start;
+  view.end = end;
+  view.firstId = state.feed.ids[start] ?? null;
+}
+
 export function selectMessage(id: number | null, scroll = true) {
   view.selectedId = id;
   changed();
@@ -29,8 +36,8 @@ export function moveSelection(delta: number) {
   if (!ids.length) return;
   let i = view.selectedId === null ? ids.length - 1 : ids.indexOf(view.selectedId);
   i = Math.max(0, Math.min(ids.length - 1, (i < 0 ? ids.length - 1 : i) + delta));
-  if (i < view.start) view.start = Math.max(0, i - STEP);
-  if (i >= view.end) view.end = Math.min(ids.length, i + STEP);
+  if (i < view.start) setWindow(Math.max(0, i - STEP), Math.min(view.end, Math.max(0, i - STEP) + MAX_ROWS));
+  if (i >= view.end) setWindow(Math.max(view.start, Math.min(ids.length, i + STEP) - MAX_ROWS), Math.min(ids.length, i + STEP));
   selectMessage(ids[i]!);
   if (i === 0) void loadMore("older");
   if (i === ids.length - 1) void loadMore("newer");
@@ -406,11 +413,11 @@ export function Feed() {
       }
     }
     if (dir === "up") {
-      view.start = Math.max(0, view.start - STEP);
-      view.end = Math.min(view.end, view.start + MAX_ROWS);
+      const start = Math.max(0, view.start - STEP);
+      setWindow(start, Math.min(view.end, start + MAX_ROWS));
     } else {
-      view.end = Math.min(all.length, view.end + STEP);
-      view.start = Math.max(view.start, view.end - MAX_ROWS);
+      const end = Math.min(all.length, view.end + STEP);
+      setWindow(Math.max(view.start, end - MAX_ROWS), end);
     }
     changed();
   };
