@@ -4,6 +4,8 @@
 import type { Tx } from "../db/types.ts";
 import type { EventEnvelope, ZulipEvent } from "../events/bus.ts";
 import type { ActionDeps } from "./deps.ts";
+import { enqueueJob } from "../jobs/enqueue.ts";
+import type { EnqueueOptions } from "../jobs/types.ts";
 import { commitMark } from "../db/snapshot.ts";
 
 export interface ActionTx extends Tx {
@@ -11,6 +13,8 @@ export interface ActionTx extends Tx {
   notify(event: ZulipEvent, userIds: Iterable<number>, realmId?: number): void;
   /** Queue a fully specified envelope (per-user overrides, public-stream delivery). */
   notifyEnvelope(envelope: EventEnvelope): void;
+  /** Enqueue a job in this transaction: it exists iff the transaction commits (src/jobs/). */
+  enqueue(queue: string, payload: unknown, opts?: EnqueueOptions): Promise<number | null>;
 }
 
 export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>): Promise<T> {
@@ -26,6 +30,8 @@ export async function inTx<T>(deps: ActionDeps, fn: (tx: ActionTx) => Promise<T>
     (atx as { notifyEnvelope: ActionTx["notifyEnvelope"] }).notifyEnvelope = (env) => {
       batch.push({ ...env, userIds: [...new Set(env.userIds)] });
     };
+    (atx as { enqueue: ActionTx["enqueue"] }).enqueue = (queue, payload, opts) =>
+      enqueueJob(deps.store, tx, queue, payload, opts, deps.now());
     let mark: number | undefined;
     tx.afterCommit(() => deps.bus.publish(batch, { mark }));
     const result = await fn(atx);

@@ -2,6 +2,7 @@
 // subsystems, and owns the start/stop lifecycle. `hearth serve`, the tests and the
 // benchmarks all build the server through createApp.
 import type { Server } from "bun";
+import { AsyncResource } from "node:async_hooks";
 import type { Config } from "../config/definition.ts";
 import { openStore } from "../db/client.ts";
 import { migrate, migrationStatus } from "../db/migrate.ts";
@@ -12,8 +13,11 @@ import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
 import { webRoutes } from "../web/server/routes.ts";
+import { createJobs, type Jobs, type JobsOptions } from "../jobs/index.ts";
+import { jobsCollector } from "../jobs/metrics.ts";
+import { EMAIL_QUEUE } from "../jobs/handlers/email.ts";
 import { createOps, type Ops } from "../ops/index.ts";
-import { ErrorReporter, tapErrors } from "../ops/alerts.ts";
+import { ErrorReporter, tapErrors, type ErrorMail } from "../ops/alerts.ts";
 import { composeHooks } from "../ops/http.ts";
 import { authenticateSession } from "../http/session.ts";
 import { createRateLimits } from "../auth/ratelimit.ts";
@@ -33,6 +37,9 @@ export interface AppOptions {
   /** take the SQLite single-process lock (servers and workers) */
   exclusive?: boolean;
   now?: () => Date;
+  /** start() also starts job workers and the scheduler (default true; `serve --no-workers` sets false) */
+  workers?: boolean;
+  jobs?: JobsOptions;
 }
 
 export interface App {
@@ -49,6 +56,8 @@ export interface App {
   events: EventSystem & { stats(): EventStats };
   /** the Postgres LISTEN/NOTIFY link between nodes (null on SQLite) */
   cluster: ClusterLink | null;
+  /** the job queue, workers, scheduler and mailer (src/jobs) */
+  jobs: Jobs;
   /** listen on config.host:config.port */
   start(): Promise<Server<unknown>>;
   /** stop accepting, drain, run shutdown hooks, close the database */
@@ -134,8 +143,19 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const http = createHttpApp(deps, httpOptions);
 
+  const jobs = createJobs(deps, opts.jobs);
+  ops.metrics.registerCollector(jobsCollector(jobs));
+  // Error reports to HEARTH_ADMINS go out through the email queue. Bound to this (no
+  // transaction) context: an error logged inside a transaction that then rolls back must
+  // not take its report down with it, as joining that transaction would.
+  errorReports.setSender(
+    AsyncResource.bind((mail: ErrorMail) => jobs.enqueue(EMAIL_QUEUE, { to: mail.to, subject: mail.subject, text: mail.text }).then(() => {})),
+  );
+  let stopGraceMs: number | undefined;
+  stopHooks.push(() => jobs.stop(stopGraceMs));
+
   const app: App = {
-    config, store, bus, log, deps, http, ops,
+    config, store, bus, log, deps, http, ops, jobs,
     events, cluster,
     server: null,
     async start() {
@@ -149,6 +169,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         idleTimeout: 120,
       });
       app.server = server;
+      // workers first: "listening" means the whole server is up (tests and scripts wait for it)
+      if (opts.workers !== false) await jobs.start();
       log.info("listening", { url: `http://${server.hostname}:${server.port}`, database: store.description });
       return server;
     },
@@ -157,6 +179,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
     async stop(o = {}) {
       const graceMs = o.graceMs ?? config.shutdownGraceSeconds * 1000;
+      stopGraceMs = graceMs;
       if (app.server) {
         const server = app.server;
         app.server = null;

@@ -14,6 +14,7 @@ import {
   userResetPasswordCommand, userSetCanForgeSenderCommand, userSetRoleCommand,
 } from "./commands/user-admin.ts";
 import { inviteCreateCommand } from "./commands/invite.ts";
+import { workerCommand, jobsListCommand, jobsRetryCommand, jobsPurgeCommand, scheduleListCommand } from "./commands/jobs.ts";
 
 export interface Command {
   /** one or more words: "serve", "user create" */
@@ -51,4 +52,5 @@ export const commands: Command[] = [
   realmDeactivateCommand,
   inviteCreateCommand,
   auditListCommand,
+  workerCommand, jobsListCommand, jobsRetryCommand, jobsPurgeCommand, scheduleListCommand,
 ];

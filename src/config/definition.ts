@@ -180,6 +180,47 @@ export const settings = {
     env: "HEARTH_EVENT_QUEUE_MAX_BYTES", file: "event_queue_max_bytes", kind: "int", default: 4 * 1024 * 1024, min: 1024, max: 1024 * 1024 * 1024,
     doc: "Most serialized event bytes one queue may hold unacknowledged. A queue over the cap is dropped (its client gets BAD_EVENT_QUEUE_ID and re-registers), which bounds the memory a stalled client can pin.",
   }),
+  // --- jobs, schedule, email (src/jobs, src/schedule, src/email) ---------------------
+  workerConcurrency: def({
+    env: "HEARTH_WORKER_CONCURRENCY", file: "worker_concurrency", kind: "int", default: 4, min: 1, max: 256,
+    doc: "Jobs one process runs at the same time (email, outgoing webhooks, cleanups…).",
+  }),
+  jobPollSeconds: def({
+    env: "HEARTH_JOB_POLL_SECONDS", file: "job_poll_seconds", kind: "int", default: 5, min: 1, max: 3600,
+    doc: "Fallback poll of the job table. New jobs normally wake workers at once (in-process, and by Postgres NOTIFY between nodes).",
+  }),
+  jobLeaseSeconds: def({
+    env: "HEARTH_JOB_LEASE_SECONDS", file: "job_lease_seconds", kind: "int", default: 60, min: 2, max: 3600,
+    doc: "How long a claimed job stays claimed without a heartbeat; after a worker crashes, its jobs run again this long after the last heartbeat.",
+  }),
+  jobDeadRetentionDays: def({
+    env: "HEARTH_JOB_DEAD_RETENTION_DAYS", file: "job_dead_retention_days", kind: "int", default: 30, min: 1, max: 3650,
+    doc: "Dead jobs (attempts used up) are kept this long for `hearth jobs list --dead` and `jobs retry`, then purged.",
+  }),
+  emailUrl: def({
+    env: "HEARTH_EMAIL_URL", file: "email_url", kind: "string", default: "", secret: true,
+    doc: "Outgoing mail server, e.g. smtp://user:pass@mail.example.com:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS). Empty: emails are not sent, only logged.",
+  }),
+  emailTls: def({
+    env: "HEARTH_EMAIL_TLS", file: "email_tls", kind: "enum", default: "auto", values: ["auto", "starttls", "tls", "none"] as const,
+    doc: "auto: implicit TLS for smtps://, else STARTTLS when the server offers it; starttls: require STARTTLS; tls: implicit TLS; none: never TLS (loopback relays only).",
+  }),
+  emailTlsVerify: def({
+    env: "HEARTH_EMAIL_TLS_VERIFY", file: "email_tls_verify", kind: "bool", default: true,
+    doc: "Verify the mail server's TLS certificate.",
+  }),
+  emailFrom: def({
+    env: "HEARTH_EMAIL_FROM", file: "email_from", kind: "string", default: "",
+    doc: "From address of every email, e.g. \"Hearth <noreply@chat.example.com>\". Empty: noreply@<external_host>.",
+  }),
+  missedMessageDelaySeconds: def({
+    env: "HEARTH_MISSED_MESSAGE_DELAY_SECONDS", file: "missed_message_delay_seconds", kind: "int", default: 120, min: 0, max: 86400,
+    doc: "A direct message or mention still unread this long after it was sent is emailed (one batched email per recipient).",
+  }),
+  outgoingWebhookTimeoutSeconds: def({
+    env: "HEARTH_OUTGOING_WEBHOOK_TIMEOUT_SECONDS", file: "outgoing_webhook_timeout_seconds", kind: "int", default: 10, min: 1, max: 300,
+    doc: "How long an outgoing-webhook bot's server may take to answer before the call is retried.",
+  }),
 } as const;
 
 export type Settings = typeof settings;

@@ -1,7 +1,7 @@
 // Error reports to the operators (HEARTH_ADMINS), INLOOP's ADMINS: every error-level log
 // record becomes a short email, rate-limited so an outage cannot flood the inbox. This
 // module only formats and throttles; delivery is the mail queue's job, plugged in with
-// setSender() once the mail area exists (see docs/operations.md).
+// setSender() (app.ts connects the email job queue; see docs/operations.md).
 import { redact, type Logger } from "../lib/log.ts";
 
 export interface ErrorMail {

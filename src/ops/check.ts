@@ -90,7 +90,7 @@ export async function checkSendReceive(o: SendReceiveOptions): Promise<CheckOutc
   }
 }
 
-/** Reads the job metrics the jobs area exposes (registerStats("hearth_jobs", …)) from /metrics. */
+/** Reads the job metrics the jobs area exposes (src/jobs/metrics.ts) from /metrics. */
 export async function checkQueues(o: { url: string; token?: string; warning: number; critical: number }): Promise<CheckOutcome> {
   let text: string;
   try {

@@ -57,20 +57,28 @@ forEachDialect("hearth check", (t) => {
     const server = await t.app.start();
     const url = `http://127.0.0.1:${server.port}`;
     try {
-      expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(3);
-      let stats = { queue_depth: 4, oldest_pending_seconds: 12, dead: 0, failures: 1 };
-      const off = t.app.ops.metrics.registerStats("hearth_jobs", () => stats);
-      try {
-        const ok = await checkQueues({ url, warning: 60, critical: 300 });
-        expect(ok.code).toBe(0);
-        expect(ok.line).toContain("4 pending job(s), oldest 12 s, 0 dead");
-        stats = { ...stats, dead: 2 };
-        expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(1);
-        stats = { ...stats, dead: 0, oldest_pending_seconds: 400 };
-        expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(2);
-      } finally {
-        off();
-      }
+      // The jobs area's collector (src/jobs/metrics.ts) serves the real queue: nothing yet.
+      const empty = await checkQueues({ url, warning: 60, critical: 300 });
+      expect(empty.code).toBe(0);
+      expect(empty.line).toContain("0 pending job(s), oldest 0 s, 0 dead");
+      // Four due jobs on a queue no worker serves, the oldest due 12 s ago.
+      const due = (s: number) => ({ runAt: new Date(Date.now() - s * 1000) });
+      for (const s of [12, 5, 3, 1]) await t.app.jobs.enqueue("check_unserved", {}, due(s));
+      const ok = await checkQueues({ url, warning: 60, critical: 300 });
+      expect(ok.code).toBe(0);
+      expect(ok.line).toMatch(/^OK: 4 pending job\(s\), oldest 1[23] s, 0 dead/);
+      // A dead job is a WARNING.
+      const { claimJobs, failJob } = await import("../../src/db/repo/jobs.ts");
+      const dead = (await t.app.jobs.enqueue("check_dead", {}))!;
+      await t.store.withTx(async (tx) => {
+        const now = new Date();
+        await claimJobs(tx, { queues: ["check_dead"], limit: 1, now, leaseUntil: new Date(now.getTime() + 60_000), token: "x", workerId: "test" });
+        await failJob(tx, dead, "x", { error: "kaput", retryAt: null, now });
+      });
+      expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(1);
+      // A job waiting longer than the critical threshold is CRITICAL.
+      await t.app.jobs.enqueue("check_unserved", {}, due(400));
+      expect((await checkQueues({ url, warning: 60, critical: 300 })).code).toBe(2);
     } finally {
       await server.stop(true);
       t.app.server = null;

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { Dialect } from "./types.ts";
+import type postgres from "postgres";
+import type { Dialect, HeldLock } from "./types.ts";
 import type { Db } from "../types.ts";
 
 export const pgDialect: Dialect = {
@@ -14,4 +15,55 @@ export const pgDialect: Dialect = {
   forUpdate: () => sql` FOR UPDATE`,
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`now()`,
+  lockRows: (select, opts) =>
+    (select as unknown as { for(s: "update", o?: { skipLocked?: boolean }): unknown }).for(
+      "update",
+      opts?.skipLocked ? { skipLocked: true } : undefined,
+    ) as typeof select,
+  async tryHoldLock(store, key): Promise<HeldLock | null> {
+    const client = pgClient(store);
+    const conn = await client.reserve();
+    let pid = 0;
+    try {
+      const [row] = await conn`select pg_try_advisory_lock(${key}) as ok, pg_backend_pid() as pid`;
+      if (row?.ok === true) pid = Number(row.pid);
+    } finally {
+      if (!pid) conn.release();
+    }
+    if (!pid) return null;
+    let released = false;
+    // Liveness is asked of the pool, not of the held connection: a query on a reserved
+    // connection whose backend was killed can fail inside postgres.js instead of rejecting.
+    const holds = async () => {
+      const r = await client`select 1 from pg_locks where locktype = 'advisory' and objid = ${key} and pid = ${pid} and granted`;
+      return r.length === 1;
+    };
+    return {
+      async alive() {
+        if (released) return false;
+        try {
+          return await holds();
+        } catch {
+          return false;
+        }
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        if (await holds().catch(() => false)) {
+          try {
+            await conn`select pg_advisory_unlock(${key})`;
+          } catch {}
+          conn.release();
+        }
+      },
+    };
+  },
 };
+
+/** The postgres.js client behind a Postgres store (db/client.ts exposes it as `sql`). */
+function pgClient(store: unknown): postgres.Sql {
+  const client = (store as { sql?: postgres.Sql }).sql;
+  if (!client) throw new Error("not a PostgreSQL store");
+  return client;
+}

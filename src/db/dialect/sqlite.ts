@@ -17,4 +17,6 @@ export const sqliteDialect: Dialect = {
   forUpdate: () => sql``,
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`(unixepoch('subsec') * 1000)`,
+  lockRows: (select) => select,
+  tryHoldLock: async () => ({ alive: async () => true, release: async () => {} }),
 };

@@ -17,4 +17,22 @@ export interface Dialect {
   ilikeExact(column: SQL | unknown, value: string): SQL;
   /** the current instant as the dialect stores timestamps */
   now(): SQL;
+  /**
+   * Lock the rows a SELECT builder returns for the rest of the transaction, skipping rows
+   * another transaction holds (Postgres `FOR UPDATE [SKIP LOCKED]`). On SQLite it returns
+   * the builder unchanged: the transaction already holds the single writer lock.
+   */
+  lockRows<B>(select: B, opts?: { skipLocked?: boolean }): B;
+  /**
+   * Try to hold a session-level advisory lock on a dedicated connection (Postgres); the
+   * lock is released when the holder releases it or its connection dies (a crashed node).
+   * SQLite serves one process, which is always the holder.
+   */
+  tryHoldLock(store: unknown, key: number): Promise<HeldLock | null>;
+}
+
+export interface HeldLock {
+  /** false once the dedicated connection is gone (the lock may already be someone else's) */
+  alive(): Promise<boolean>;
+  release(): Promise<void>;
 }

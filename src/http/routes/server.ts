@@ -13,7 +13,7 @@ export function registerServerRoutes(r: ApiRouter) {
       const url = realm ? realmUrl(config, realm.stringId) : realmUrl(config, "");
       return {
         authentication_methods: {
-          password: true, dev: config.developmentMode, email: true, ldap: false, remoteuser: false,
+          password: true, dev: config.developmentMode, email: true, ldap: false, remoteuser: Boolean(config.remoteUserHeader),
           github: false, azuread: false, gitlab: false, apple: false, google: false, saml: false,
           "openid connect": false,
         },

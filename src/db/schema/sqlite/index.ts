@@ -4,3 +4,4 @@ export * from "./core.ts";
 export * from "./users.ts";
 export * from "./satellites.ts";
 export * from "./events.ts";
+export * from "./jobs.ts";
