@@ -1,7 +1,7 @@
 // Password reset by link. The token is stateless: HMAC(secret, user id, expiry, current
 // password hash), so it dies after an hour or as soon as the password changes (one use),
-// with no table to clean. Delivering the link is the caller's business: e-mail when the
-// server can send it (the jobs area's passwordResetEmail), otherwise the web route says so.
+// with no table to clean. The link goes out as an e-mail job (jobs area) when the server
+// has a mail server; without one it is never written anywhere outside development mode.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { ActionDeps } from "./deps.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
@@ -9,6 +9,9 @@ import { userByDeliveryEmail, userById, type UserRow } from "../db/repo/users.ts
 import { errors } from "../domain/errors.ts";
 import { setPassword } from "./users.ts";
 import { realmUrl } from "../http/urls.ts";
+import { inTx } from "./tx.ts";
+import { enqueueEmail } from "../jobs/handlers/email.ts";
+import { passwordResetEmail } from "../email/templates.ts";
 
 export const RESET_TTL_SECONDS = 3600;
 
@@ -49,4 +52,25 @@ export async function resetPassword(deps: ActionDeps, realm: RealmRow, token: st
   // setPassword checks the password policy, ends the user's other sessions and audits it.
   await setPassword(deps, null, user.id, password);
   return user;
+}
+
+/**
+ * Sends the reset link to an account's address. Returns whether mail can go out at all
+ * (the page says so); never whether the account exists.
+ */
+export async function requestPasswordReset(deps: ActionDeps, realm: RealmRow, email: string): Promise<{ canSend: boolean }> {
+  const canSend = deps.config.emailUrl !== "";
+  const link = email.trim() ? await passwordResetLink(deps, realm, email) : null;
+  if (!link) return { canSend };
+  if (canSend) {
+    const mail = passwordResetEmail({ realmName: realm.name, resetUrl: link.url, email: link.user.deliveryEmail });
+    await inTx(deps, async (tx) => {
+      await enqueueEmail(tx, { to: link.user.deliveryEmail, ...mail });
+    });
+  } else if (deps.config.developmentMode) {
+    deps.log.warn(`password reset link (development mode, no mail server): ${link.url}`, { user_id: link.user.id });
+  } else {
+    deps.log.warn("password reset asked for, but no mail server is configured (HEARTH_EMAIL_URL)", { user_id: link.user.id });
+  }
+  return { canSend };
 }

@@ -10,7 +10,8 @@ import { WEB_ASSETS } from "../../src/web/assets.gen.ts";
 import { createRealm } from "../../src/actions/realms.ts";
 import { userByEmail } from "../../src/db/repo/users.ts";
 import { countRealms } from "../../src/db/repo/realms.ts";
-import { passwordResetLink } from "../../src/actions/password-reset.ts";
+import { passwordResetLink, requestPasswordReset } from "../../src/actions/password-reset.ts";
+import { EMAIL_QUEUE } from "../../src/jobs/handlers/email.ts";
 
 const get = (app: App, path: string, headers: Record<string, string> = {}) =>
   app.http.fetch(new Request(`http://testserver${path}`, { headers }));
@@ -227,5 +228,24 @@ forEachDialect("web pages", (t) => {
     const past = { ...t.deps, now: () => new Date(Date.now() - 2 * 3600_000) };
     const stale = (await passwordResetLink(past, t.realm, u.email))!;
     expect((await get(t.app, new URL(stale.url).pathname)).status).toBe(400);
+  });
+
+  test("password reset: without a mail server the page says so and nothing is queued; with one, the link is mailed", async () => {
+    const u = await t.user({ password: "old-password-9" });
+    const jobsOf = async () => (await t.store.db.select().from(t.store.t.jobs)).filter((j: { queue: string }) => j.queue === EMAIL_QUEUE);
+    const before = (await jobsOf()).length;
+    const page = await (await postForm(t.app, "/accounts/password/reset/", { email: u.email })).text();
+    expect(page).toContain("cannot send email");
+    expect((await jobsOf()).length).toBe(before);
+    const mailing = { ...t.deps, config: { ...t.deps.config, emailUrl: "smtp://127.0.0.1:2525" } };
+    expect(await requestPasswordReset(mailing, t.realm, "nobody@example.com")).toEqual({ canSend: true });
+    expect((await jobsOf()).length).toBe(before);
+    await requestPasswordReset(mailing, t.realm, u.email);
+    const jobs = await jobsOf();
+    expect(jobs.length).toBe(before + 1);
+    const mail = jobs.at(-1)!.payload as { to: string; subject: string; text: string };
+    expect(mail.to).toBe(u.email);
+    const url = /https?:\/\/\S+\/accounts\/password\/reset\/\S+\//.exec(mail.text)![0];
+    expect((await get(t.app, new URL(url).pathname)).status).toBe(200);
   });
 });

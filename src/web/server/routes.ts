@@ -13,8 +13,7 @@ import { realmForSubdomain } from "../../actions/realms.ts";
 import { randomToken, safeEqual } from "../../lib/random.ts";
 import { asset, gzippedAsset } from "./assets.ts";
 import { AppShell, JoinPage, LoginPage, MessagePage, ResetConfirmPage, ResetPage, SetupPage } from "./pages.tsx";
-import { checkResetToken, passwordResetLink, resetPassword } from "../../actions/password-reset.ts";
-import type { UserRow } from "../../db/repo/users.ts";
+import { checkResetToken, requestPasswordReset, resetPassword } from "../../actions/password-reset.ts";
 
 /**
  * The Content-Security-Policy of every page: scripts only from our origin (no inline
@@ -88,23 +87,6 @@ const LOGIN_ERRORS: Record<string, string> = {
   rate_limited: "Too many attempts. Wait a minute and try again.",
 };
 
-/** Whether this server can send e-mail (none yet: the jobs area's mailer is not wired in). */
-function canSendEmail(_deps: HttpDeps): boolean {
-  return false;
-}
-
-/**
- * Hands a reset link to the user. Until e-mail is wired in (the jobs area's
- * passwordResetEmail + enqueueEmail), development servers log the link and production
- * servers log only that a reset was asked for: a reset link in a shipped log would be a
- * credential.
- */
-async function sendPasswordResetLink(deps: HttpDeps, user: UserRow, url: string): Promise<boolean> {
-  if (deps.config.developmentMode) deps.log.warn(`password reset link (development mode, no email): ${url}`, { user_id: user.id });
-  else deps.log.warn("password reset asked for, but this server cannot send email yet", { user_id: user.id });
-  return false;
-}
-
 export function webRoutes(app: Hono, deps: HttpDeps) {
   const state: SetupState = { token: null };
   setupStates.set(deps, state);
@@ -173,8 +155,8 @@ export function webRoutes(app: Hono, deps: HttpDeps) {
   app.get("/join/:token{[A-Za-z0-9_-]+}/", (c) => joinPage(c, c.req.param("token")));
   app.get("/register", (c) => joinPage(c, null));
   app.get("/register/", (c) => joinPage(c, null));
-  // Password reset: request a link, then set a new password through it. Delivery goes
-  // through sendPasswordResetLink (e-mail once the jobs area's mail is wired in).
+  // Password reset: request a link (mailed through the job queue), then set a new password
+  // through it.
   const resetPage = async (c: Context) => {
     const realm = await realmOf(c);
     if (!realm) return c.redirect("/", 302);
@@ -187,10 +169,9 @@ export function webRoutes(app: Hono, deps: HttpDeps) {
     if (!realm) return c.redirect("/", 302);
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const email = typeof body.email === "string" ? body.email : "";
-    const link = email ? await passwordResetLink(deps, realm, email) : null;
-    const delivered = link ? await sendPasswordResetLink(deps, link.user, link.url) : false;
+    const { canSend } = await requestPasswordReset(deps, realm, email);
     // The same answer whether or not the account exists: no address enumeration.
-    return html(c, ResetPage({ realmName: realm.name, sent: true, noEmail: !delivered && !canSendEmail(deps) }));
+    return html(c, ResetPage({ realmName: realm.name, sent: true, noEmail: !canSend }));
   });
   const TOKEN = "/accounts/password/reset/:token{[0-9]+\\.[0-9]+\\.[A-Za-z0-9_-]+}";
   const confirmPage = async (c: Context) => {
