@@ -58,6 +58,10 @@ export class HearthProcess {
         HEARTH_DATA_DIR: join(this.dataDir, "data"),
         HEARTH_LOG_FORMAT: "json",
         HEARTH_LOG_LEVEL: "info",
+        // the browser tests log in and call fetch_api_key more often than a person would;
+        // the limits themselves are tested by the people area (test/api/auth.test.ts)
+        HEARTH_AUTH_RATE_LIMIT_PER_MINUTE: "200",
+        HEARTH_RATE_LIMIT_PER_MINUTE: "5000",
         ...(this.db.url ? { DATABASE_URL: this.db.url } : {}),
       },
       stdout: "pipe",
