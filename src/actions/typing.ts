@@ -2,6 +2,10 @@
 // an event goes to the conversation's recipients, who expire it client-side after
 // server_typing_started_expiry_period_milliseconds.
 import type { ActionDeps } from "./deps.ts";
+import { activeSubscriberIds, streamById, subscriptionOf } from "../db/repo/streams.ts";
+import { dmGroupMembers, messageById } from "../db/repo/messages.ts";
+import { canSeeStream } from "./stream-access.ts";
+import { canReadMessage } from "./message-access.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import { userByEmail } from "../db/repo/users.ts";
@@ -41,15 +45,21 @@ export interface TypingRecipients {
   messageRecipient(messageId: number): Promise<MessageRecipient | null>;
 }
 
-/**
- * The wiring the routes use. Until the streams/messages area is merged there are no
- * streams or messages, so both lookups answer "does not exist"; the integrator replaces
- * these two bodies with the streams and messages lookups (for `realm` and `sender`).
- */
-export function connectedTypingRecipients(_deps: ActionDeps, _realm: RealmRow, _sender: UserRow): TypingRecipients {
+/** The wiring the routes use: the streams area's access rules and the messages area's access check. */
+export function connectedTypingRecipients(deps: ActionDeps, realm: RealmRow, sender: UserRow): TypingRecipients {
+  const q = deps.store;
   return {
-    subscribersOf: async () => null,
-    messageRecipient: async () => null,
+    async subscribersOf(streamId) {
+      const s = await streamById(q, realm.id, streamId);
+      if (!s || !canSeeStream(sender, s, await subscriptionOf(q, sender.id, s.id))) return null;
+      return activeSubscriberIds(q, s.id);
+    },
+    async messageRecipient(messageId) {
+      const m = await messageById(q, messageId);
+      if (!m || !(await canReadMessage(q, sender, m))) return null;
+      if (m.streamId !== null) return { type: "channel", channelId: m.streamId, topic: m.topic, subscriberIds: await activeSubscriberIds(q, m.streamId) };
+      return { type: "direct", userIds: (await dmGroupMembers(q, [m.dmGroupId!])).get(m.dmGroupId!) ?? [] };
+    },
   };
 }
 

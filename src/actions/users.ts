@@ -17,6 +17,7 @@ import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { audit, AuditEvent } from "./audit.ts";
 import { botDict, personForViewers, userObject } from "./user-objects.ts";
 import { addUserToSystemGroups } from "./user-groups.ts";
+import { subscribeToDefaultStreams } from "./streams.ts";
 import { USER_ACCESS_REVOKED } from "../events/system.ts";
 
 export interface CreateUserInput {
@@ -106,6 +107,7 @@ export async function createUser(deps: ActionDeps, input: CreateUserInput): Prom
     await notifyPerson(deps, tx, user, "add");
     if (user.isBot) tx.notify({ type: "realm_bot", op: "add", bot: botDict(deps, user) }, await botAudience(tx, user), realm.id);
     await addUserToSystemGroups(tx, user); // satellites: membership of the role's system group
+    await subscribeToDefaultStreams(tx, user); // streams: the realm's default streams
     return user;
   });
 }

@@ -59,6 +59,8 @@ export const pgDialect: Dialect = {
       },
     };
   },
+  // websearch_to_tsquery: words are ANDed, "quoted text" is a phrase, never a syntax error.
+  messageSearch: (query) => sql`"messages"."search_tsv" @@ websearch_to_tsquery('english', ${query})`,
 };
 
 /** The postgres.js client behind a Postgres store (db/client.ts exposes it as `sql`). */

@@ -29,6 +29,11 @@ export interface Dialect {
    * SQLite serves one process, which is always the holder.
    */
   tryHoldLock(store: unknown, key: number): Promise<HeldLock | null>;
+  /**
+   * Full-text condition on the messages table: topic + rendered text match `query`
+   * (words ANDed, "quoted phrases", stemmed). Postgres tsvector/GIN; SQLite FTS5.
+   */
+  messageSearch(query: string): SQL;
 }
 
 export interface HeldLock {

@@ -7,6 +7,8 @@ import { typingState } from "./typing.ts";
 import { userGroupsState } from "./user-groups.ts";
 import { personalState } from "./personal.ts";
 import { realmExtrasState } from "./realm-extras.ts";
+import { streamsProvider } from "./streams.ts";
+import { messagesProvider } from "./messages.ts";
 
 export const stateProviders: StateProvider[] = [
   realmStateProvider,
@@ -16,4 +18,6 @@ export const stateProviders: StateProvider[] = [
   userGroupsState,
   personalState,
   realmExtrasState,
+  streamsProvider,
+  messagesProvider,
 ];

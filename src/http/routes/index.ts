@@ -12,6 +12,8 @@ import { registerUserGroupRoutes } from "./user-groups.ts";
 import { registerPersonalRoutes } from "./personal.ts";
 import { registerRealmExtrasRoutes } from "./realm-extras.ts";
 import { registerEventRoutes } from "./events.ts";
+import { registerStreamRoutes } from "./streams.ts";
+import { registerMessageRoutes } from "./messages.ts";
 
 export function registerApiRoutes(r: ApiRouter) {
   registerServerRoutes(r);
@@ -26,4 +28,6 @@ export function registerApiRoutes(r: ApiRouter) {
   registerPersonalRoutes(r);
   registerRealmExtrasRoutes(r);
   registerEventRoutes(r);
+  registerStreamRoutes(r);
+  registerMessageRoutes(r);
 }

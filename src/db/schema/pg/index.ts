@@ -4,3 +4,4 @@ export * from "./users.ts";
 export * from "./satellites.ts";
 export * from "./events.ts";
 export * from "./jobs.ts";
+export * from "./messages.ts";
