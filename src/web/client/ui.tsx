@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx/dom */
 // Small shared pieces: time formatting, avatars, emoji, toasts, the modal dialog.
-import { useEffect, useRef } from "hono/jsx/dom";
+import { useEffect, useRef, useState } from "hono/jsx/dom";
 import { changed, state } from "./store.ts";
 
 export function formatTime(ts: number): string {
@@ -19,10 +19,12 @@ const brokenAvatars = new Set<string>();
 export function Avatar(props: { userId: number; url?: string | null; size?: number }) {
   const u = state.users.get(props.userId);
   const url = props.url ?? u?.avatar_url;
+  // its own state: message rows are memoized, so a failed image must re-render by itself
+  const [broken, setBroken] = useState(url ? brokenAvatars.has(url) : false);
   const initials = (u?.full_name ?? "?").split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
-  if (url && !brokenAvatars.has(url)) {
+  if (url && !broken) {
     return <img class="avatar" src={url} alt="" width={props.size ?? 36} height={props.size ?? 36} loading="lazy"
-      onError={() => { brokenAvatars.add(url); changed(); }} />;
+      onError={() => { brokenAvatars.add(url); setBroken(true); }} />;
   }
   return <span class="avatar avatar-initials" aria-hidden="true">{initials}</span>;
 }
