@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { createHttpApp, type HttpApp, type HttpOptions } from "../http/app.ts";
 import type { HttpDeps } from "../http/context.ts";
 import { authenticateApiKey } from "../auth/apikey.ts";
+import { webRoutes } from "../web/server/routes.ts";
 import { createJobs, type Jobs, type JobsOptions } from "../jobs/index.ts";
 import { jobsCollector } from "../jobs/metrics.ts";
 import { EMAIL_QUEUE } from "../jobs/handlers/email.ts";
@@ -111,7 +112,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   // Read-only mode first: a refused write must not spend the client's rate limit.
   const httpOptions: HttpOptions = {
     hooks: composeHooks({ beforeAuth: ops.http.beforeAuth }, rateLimitHooks(deps.limits!)),
-    raw: [...ops.http.raw, mountWebAuth, mountUploadFiles],
+    raw: [...ops.http.raw, mountWebAuth, mountUploadFiles, webRoutes],
     onRequest: ops.http.onRequest,
   };
   // --- real-time events: queues, /ws, the cross-node link, restart events
