@@ -128,8 +128,8 @@ export const settings = {
   }),
   // --- uploads (docs/uploads.md) -------------------------------------------------------
   maxFileUploadSizeMib: def({
-    env: "HEARTH_MAX_FILE_UPLOAD_SIZE", file: "max_file_upload_size", kind: "int", default: 100, min: 0, max: 102_400,
-    doc: "Largest uploaded file, in MiB (Zulip's MAX_FILE_UPLOAD_SIZE). 0 disables file uploads; clients read it as max_file_upload_size_mib from /register.",
+    env: "HEARTH_MAX_FILE_UPLOAD_SIZE", file: "max_file_upload_size", kind: "int", default: 25, min: 0, max: 102_400,
+    doc: "Largest uploaded file, in MiB (Zulip's MAX_FILE_UPLOAD_SIZE). 0 disables file uploads; clients read it as max_file_upload_size_mib from /register. The default is Zulip's pre-tus 25: without resumable uploads, bigger files often fail on slow links.",
   }),
   maxAvatarFileSizeMib: def({
     env: "HEARTH_MAX_AVATAR_FILE_SIZE", file: "max_avatar_file_size", kind: "int", default: 5, min: 1, max: 1024,
