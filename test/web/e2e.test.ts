@@ -83,7 +83,7 @@ for (const dialect of DIALECTS) {
     async function sendFromUi(page: Page, text: string) {
       await page.fill("#compose-content", text);
       await page.keyboard.press("Control+Enter");
-      await page.waitForFunction(() => (document.getElementById("compose-content") as HTMLTextAreaElement | null)?.value === "", null, { timeout: 10000 });
+      await page.waitForFunction(() => (document.getElementById("compose-content") as HTMLTextAreaElement | null)?.value === "", null, { timeout: 25000 });
     }
     const feedText = (page: Page, text: string) => page.locator(".feed .msg-content", { hasText: text });
 
@@ -171,7 +171,7 @@ for (const dialect of DIALECTS) {
       await apiAs(server.url, owner(), "POST", "/users/me/subscriptions", { subscriptions: [{ name: "general", description: "Everything" }], principals: [ownerId, bobId] });
       streamId = (await apiAs(server.url, owner(), "GET", "/get_stream_id", { stream: "general" })).stream_id;
       // the subscription event reached A's open page without a reload
-      await a.waitForSelector(`.sidebar a[href^="#narrow/channel/${streamId}-"]`, { timeout: 10000 });
+      await a.waitForSelector(`.sidebar a[href^="#narrow/channel/${streamId}-"]`, { timeout: 25000 });
       await login(b, BOB);
 
       // A: stream message from the compose box
@@ -180,9 +180,9 @@ for (const dialect of DIALECTS) {
       await a.selectOption("#compose-stream", String(streamId));
       await a.fill("#compose-topic", "greetings");
       await sendFromUi(a, "Hello Bob, welcome to **Hearth**!");
-      await feedText(a, "Hello Bob").waitFor({ timeout: 10000 });
+      await feedText(a, "Hello Bob").waitFor({ timeout: 25000 });
       // B sees it live, with the unread count in the sidebar
-      await feedText(b, "Hello Bob").waitFor({ timeout: 10000 });
+      await feedText(b, "Hello Bob").waitFor({ timeout: 25000 });
 
       // B: a DM to A
       await b.goto(`${server.url}/#narrow/dm/${ownerId}`);
@@ -190,9 +190,9 @@ for (const dialect of DIALECTS) {
       await b.keyboard.press("x");
       await b.waitForSelector("#compose-content");
       await sendFromUi(b, "A private hello");
-      await a.locator(".sidebar .dms a", { hasText: "Bob" }).waitFor({ timeout: 10000 });
+      await a.locator(".sidebar .dms a", { hasText: "Bob" }).waitFor({ timeout: 25000 });
       await a.click(".sidebar .dms a");
-      await feedText(a, "A private hello").waitFor({ timeout: 10000 });
+      await feedText(a, "A private hello").waitFor({ timeout: 25000 });
       // Bob's name with markup is text, never HTML
       expect(await a.locator(".recipient-bar.dm", { hasText: "<img src=x" }).count()).toBeGreaterThan(0);
       expect(dialogs).toEqual([]);
@@ -212,7 +212,7 @@ for (const dialect of DIALECTS) {
       await p.fill("#password", "carol-pass-123");
       await p.click("button[type=submit]");
       await p.waitForSelector(".layout", { timeout: 15000 });
-      await a.locator(".people", { hasText: "Carol Joiner" }).waitFor({ timeout: 10000 });
+      await a.locator(".people", { hasText: "Carol Joiner" }).waitFor({ timeout: 25000 });
       await ctx.close();
     }, 60000);
 
@@ -228,7 +228,7 @@ for (const dialect of DIALECTS) {
       await ta.waitFor();
       await ta.fill("Hello Bob, welcome to Hearth (edited)");
       await row.locator("button[type=submit]").click();
-      await feedText(b, "(edited)").waitFor({ timeout: 10000 });
+      await feedText(b, "(edited)").waitFor({ timeout: 25000 });
       await b.locator(".msg", { hasText: "(edited)" }).locator(".edited").first().waitFor();
 
       // B reacts; A sees the reaction
@@ -237,21 +237,21 @@ for (const dialect of DIALECTS) {
       await brow.hover();
       await brow.locator('button[aria-label="Add reaction"]').click();
       await b.locator('.emoji-picker button[aria-label="tada"]').click();
-      await a.locator(".msg .reaction", { hasText: "1" }).first().waitFor({ timeout: 10000 });
+      await a.locator(".msg .reaction", { hasText: "1" }).first().waitFor({ timeout: 25000 });
 
       // A stars it; the starred view shows it
       await row.hover();
       await row.locator('button[aria-label="Star"]').click();
-      await row.locator('button[aria-label="Unstar"]').waitFor({ timeout: 10000 });
+      await row.locator('button[aria-label="Unstar"]').waitFor({ timeout: 25000 });
       await a.goto(`${server.url}/#narrow/is/starred`);
-      await feedText(a, "welcome to Hearth").waitFor({ timeout: 10000 });
+      await feedText(a, "welcome to Hearth").waitFor({ timeout: 25000 });
 
       // search
       await a.keyboard.press("/");
       await a.keyboard.type("welcome");
       await a.keyboard.press("Enter");
       await a.waitForURL(/#narrow\/search\/welcome/);
-      await feedText(a, "welcome to Hearth").waitFor({ timeout: 10000 });
+      await feedText(a, "welcome to Hearth").waitFor({ timeout: 25000 });
 
       // B's message to A becomes read once A has seen it
       await apiAs(server.url, bob(), "POST", "/messages", { type: "stream", to: streamId, topic: "reading", content: "please read me" });
@@ -259,8 +259,8 @@ for (const dialect of DIALECTS) {
       await a.bringToFront();
       // headless pages do not get focus events of their own: this is the user clicking into A's window
       await a.evaluate(() => window.dispatchEvent(new Event("focus")));
-      await feedText(a, "please read me").waitFor({ timeout: 10000 });
-      await a.waitForFunction(() => document.querySelectorAll(".feed .msg.unread").length === 0, null, { timeout: 10000 });
+      await feedText(a, "please read me").waitFor({ timeout: 25000 });
+      await a.waitForFunction(() => document.querySelectorAll(".feed .msg.unread").length === 0, null, { timeout: 25000 });
       // the client batches its flag updates: the server has them within a second or so
       let flags: string[] = [];
       for (let i = 0; i < 50 && !flags.includes("read"); i++) {
@@ -278,7 +278,7 @@ for (const dialect of DIALECTS) {
       await a.waitForFunction(() => /\[notes\.txt\]\(.+\)/.test((document.getElementById("compose-content") as HTMLTextAreaElement).value), null, { timeout: 15000 });
       await sendFromUi(a, (await a.inputValue("#compose-content")) + " attached");
       await b.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/files`);
-      await b.locator(".feed a", { hasText: "notes.txt" }).waitFor({ timeout: 10000 });
+      await b.locator(".feed a", { hasText: "notes.txt" }).waitFor({ timeout: 25000 });
       // 100 MB dropped on the compose box: refused with a message, nothing breaks
       await a.evaluate(() => {
         const dt = new DataTransfer();
@@ -299,7 +299,7 @@ for (const dialect of DIALECTS) {
       await b.waitForSelector("#compose-content");
       await b.focus("#compose-content");
       await b.keyboard.type("typing something", { delay: 20 });
-      await a.locator(".typing-line", { hasText: "is typing" }).waitFor({ timeout: 10000 });
+      await a.locator(".typing-line", { hasText: "is typing" }).waitFor({ timeout: 25000 });
       await b.fill("#compose-content", "");
     }, 60000);
 
@@ -308,7 +308,7 @@ for (const dialect of DIALECTS) {
       await a.keyboard.press("c");
       await a.fill("#compose-topic", "bad input");
       await sendFromUi(a, "<script>alert('x')</script> and <img src=x onerror=alert(2)>");
-      await feedText(b.url().includes("bad") ? b : a, "alert").first().waitFor({ timeout: 10000 });
+      await feedText(b.url().includes("bad") ? b : a, "alert").first().waitFor({ timeout: 25000 });
       expect(dialogs).toEqual([]);
       expect(await a.locator(".feed .msg-content script").count()).toBe(0);
       await a.fill("#compose-content", "x".repeat(20000));
@@ -331,7 +331,7 @@ for (const dialect of DIALECTS) {
       await b.keyboard.press("Tab");
       await b.keyboard.type("typed without a mouse");
       await b.keyboard.press("Control+Enter");
-      await feedText(a, "typed without a mouse").waitFor({ timeout: 10000 });
+      await feedText(a, "typed without a mouse").waitFor({ timeout: 25000 });
       // j/k move the selection, r replies to the selected message
       await b.keyboard.press("Escape");
       await b.keyboard.press("k");
@@ -390,7 +390,7 @@ for (const dialect of DIALECTS) {
       }
       await apiAs(server.url, owner(), "POST", "/mark_all_as_read");
       await a.goto(`${server.url}/#narrow/channel/${streamId}-general/topic/long`);
-      await feedText(a, "long message 220").waitFor({ timeout: 10000 });
+      await feedText(a, "long message 220").waitFor({ timeout: 25000 });
       const scrollTo = (where: "top" | "bottom") => a.evaluate((w) => {
         const f = document.querySelector(".feed") as HTMLElement;
         f.scrollTop = w === "top" ? 0 : f.scrollHeight;
@@ -401,12 +401,12 @@ for (const dialect of DIALECTS) {
         await a.waitForTimeout(150);
         expect(await a.locator(".feed .msg").count()).toBeLessThanOrEqual(200);
       }
-      await a.locator(".feed .msg-content", { hasText: /^long message 1$/ }).waitFor({ timeout: 10000 });
+      await a.locator(".feed .msg-content", { hasText: /^long message 1$/ }).waitFor({ timeout: 25000 });
       for (let i = 0; i < 60 && !(await feedText(a, "long message 220").count()); i++) {
         await scrollTo("bottom");
         await a.waitForTimeout(150);
       }
-      await feedText(a, "long message 220").waitFor({ timeout: 10000 });
+      await feedText(a, "long message 220").waitFor({ timeout: 25000 });
     }, 120000);
 
     test.skipIf(!CHAT)("reconnect: after a server restart the page re-registers and misses nothing [needs events]", async () => {
