@@ -7,6 +7,17 @@ import { createLogger } from "../lib/log.ts";
 import type { ActionDeps } from "../actions/deps.ts";
 import type { ParsedArgs } from "./args.ts";
 
+/** The database of a one-shot CLI command (small pool; no process lock: a server may be running). */
+export function openCliStore(config: Config) {
+  return openStore({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    sslmode: config.databaseSslmode,
+    poolSize: 2,
+    sqliteSynchronous: config.sqliteSynchronous as "NORMAL" | "FULL",
+  });
+}
+
 export function configFromArgs(args: ParsedArgs): Config {
   return loadConfig({ flags: args.flags as Record<string, string | boolean> });
 }
@@ -19,13 +30,7 @@ export function configFromArgs(args: ParsedArgs): Config {
 export async function cliDeps(args: ParsedArgs, opts: { migrate?: boolean } = {}): Promise<ActionDeps & { close(): Promise<void> }> {
   const config = ensureSecrets(configFromArgs(args));
   const log = createLogger({ level: "warn", format: "pretty", write: (l) => process.stderr.write(l + "\n") });
-  const store = await openStore({
-    url: config.databaseUrl,
-    dataDir: config.dataDir,
-    sslmode: config.databaseSslmode,
-    poolSize: 2,
-    sqliteSynchronous: config.sqliteSynchronous as "NORMAL" | "FULL",
-  });
+  const store = await openCliStore(config);
   try {
     if (opts.migrate !== false) await migrate(store);
   } catch (e) {

@@ -1,23 +1,14 @@
 import { resolve } from "node:path";
 import type { Command } from "../commands.ts";
-import { configFromArgs } from "../shared.ts";
+import { configFromArgs, openCliStore } from "../shared.ts";
 import { ensureSecrets } from "../../config/load.ts";
-import { openStore } from "../../db/client.ts";
 import type { Config } from "../../config/definition.ts";
 import { createBackup, defaultBackupName } from "../../ops/backup/backup.ts";
 import { restoreBackup, verifyBackup } from "../../ops/backup/restore.ts";
 import { ArchiveError } from "../../ops/backup/format.ts";
 import { UsageError } from "../args.ts";
 
-function open(config: Config) {
-  return openStore({
-    url: config.databaseUrl,
-    dataDir: config.dataDir,
-    sslmode: config.databaseSslmode,
-    poolSize: 2,
-    sqliteSynchronous: config.sqliteSynchronous as "NORMAL" | "FULL",
-  });
-}
+const open = openCliStore;
 
 async function archiveErrors<T>(io: Parameters<Command["run"]>[1], name: string, fn: () => Promise<T>): Promise<T | number> {
   try {

@@ -1,18 +1,8 @@
 import type { Command } from "../commands.ts";
-import { configFromArgs } from "../shared.ts";
-import { openStore } from "../../db/client.ts";
+import { configFromArgs, openCliStore } from "../shared.ts";
 import { migrate, migrationStatus, knownMigrations } from "../../db/migrate.ts";
 
-async function open(args: Parameters<Command["run"]>[0]) {
-  const config = configFromArgs(args);
-  return openStore({
-    url: config.databaseUrl,
-    dataDir: config.dataDir,
-    sslmode: config.databaseSslmode,
-    poolSize: 2,
-    sqliteSynchronous: config.sqliteSynchronous as "NORMAL" | "FULL",
-  });
-}
+const open = (args: Parameters<Command["run"]>[0]) => openCliStore(configFromArgs(args));
 
 export const migrateCommand: Command = {
   name: "migrate",
