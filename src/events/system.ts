@@ -463,6 +463,13 @@ export class EventSystem {
     }
   }
 
+  /** A server-made event for one queue (restart into a restored queue). */
+  broadcastTo(q: EventQueue, event: ZulipEvent) {
+    if (!q.accepts(event)) return;
+    this.push(q, { id: ++this.lastId, json: withId(JSON.stringify(event), this.lastId) });
+    this.flush(q);
+  }
+
   // ---------------------------------------------------------------- delivery
 
   private deliver(batch: EventEnvelope[], meta: BatchMeta) {
