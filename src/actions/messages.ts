@@ -244,7 +244,7 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       realmId: realm.id,
       perUser,
       // Zulip adds local_message_id only in the queue that sent the message.
-      perQueue: input.localId !== undefined && input.queueId !== undefined ? { [input.queueId]: { local_message_id: input.localId } } : undefined,
+      perQueue: input.localId !== undefined && input.queueId !== undefined ? { [input.queueId]: { userId: sender.id, fields: { local_message_id: input.localId } } } : undefined,
       // The event carries the HTML and the Gravatar URL; the event system makes the
       // apply_markdown=false / client_gravatar=true forms per queue (events/system.ts).
       rawContent: msg.content,

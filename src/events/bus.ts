@@ -25,9 +25,10 @@ export interface EventEnvelope {
   publicStreamRealmId?: number;
   /**
    * Additions for one queue only, by queue id (`local_message_id` for the queue that
-   * sent the message, as Zulip's sender_queue_id), merged after perUser.
+   * sent the message, as Zulip's sender_queue_id), merged after perUser. Applied only
+   * when the queue belongs to `userId`: a queue id named by another user changes nothing.
    */
-  perQueue?: Record<string, Record<string, unknown>>;
+  perQueue?: Record<string, { userId: number; fields: Record<string, unknown> }>;
   /**
    * A message event's raw Markdown: queues registered with apply_markdown=false get it as
    * `message.content` with `content_type: "text/x-markdown"` (the event carries the HTML).

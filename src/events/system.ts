@@ -488,7 +488,8 @@ export class EventSystem {
       const cache = new Map<string, Entry[]>();
       const entriesFor = (q: EventQueue, userId: number): Entry[] => {
         const extra = env.perUser?.[userId];
-        const own = env.perQueue?.[q.id];
+        const mine = env.perQueue?.[q.id];
+        const own = mine && mine.userId === q.userId ? mine.fields : undefined;
         const v = (env.rawContent !== undefined && !q.options.applyMarkdown ? 1 : 0) | (env.gravatarSender && q.options.clientGravatar ? 2 : 0);
         const legacy = ids !== null && !q.options.bulkMessageDeletion;
         const key = `${v}${legacy ? "L" : ""}${own ? q.id : ""}|${extra ? JSON.stringify(extra) : ""}`;
