@@ -238,17 +238,18 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       const f = flagsOf(uid);
       if (f.join() !== baseFlags.join()) perUser[uid] = { flags: f };
     }
-    if (input.localId !== undefined && input.queueId !== undefined) {
-      // Zulip adds local_message_id only on the sending queue. The envelope has no queue
-      // addressing, so every queue of the sender gets it; other queues ignore unknown local ids.
-      perUser[sender.id] = { ...(perUser[sender.id] ?? { flags: flagsOf(sender.id) }), local_message_id: input.localId };
-    }
     const obj = await newMessageObject(tx, realm, sender, msg, stream, lookups.linkifiers ?? []);
     tx.notifyEnvelope({
       event: { type: "message", message: obj!, flags: baseFlags },
       userIds: allRecipients,
       realmId: realm.id,
       perUser,
+      // Zulip adds local_message_id only in the queue that sent the message.
+      perQueue: input.localId !== undefined && input.queueId !== undefined ? { [input.queueId]: { userId: sender.id, fields: { local_message_id: input.localId } } } : undefined,
+      // The event carries the HTML and the Gravatar URL; the event system makes the
+      // apply_markdown=false / client_gravatar=true forms per queue (events/system.ts).
+      rawContent: msg.content,
+      gravatarSender: sender.avatarSource !== "U",
       publicStreamRealmId: stream && !stream.inviteOnly ? realm.id : undefined,
     });
     return { id: msg.id };

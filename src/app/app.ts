@@ -29,6 +29,7 @@ import { stopPresence } from "../actions/presence.ts";
 import { EventSystem, type EventStats } from "../events/system.ts";
 import { ClusterLink } from "../events/cluster.ts";
 import { recordServerVersion, restartEvent } from "../events/restart.ts";
+import { restoreQueues, saveQueues } from "../events/persist.ts";
 import { webSocketHandler, webSocketRoute } from "../http/ws.ts";
 
 export interface AppOptions {
@@ -122,6 +123,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     maxQueueBytes: config.eventQueueMaxBytes,
     log,
   });
+  // Queues saved by the previous process on this data directory (events/persist.ts).
+  const restored = restoreQueues(events, config.dataDir, log);
   events.start(bus);
   deps.events = events;
   httpOptions.raw!.push(webSocketRoute(deps));
@@ -138,6 +141,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   if (previousVersion) {
     log.info("server version changed: sending restart events", { from: previousVersion.hearth_version });
     cluster?.restart(restartEvent());
+    // The restored queues outlived the old version: their clients learn the new one.
+    for (const q of restored) events.broadcastTo(q, restartEvent());
   }
   ops.metrics.registerStats("hearth_events", () => ({ ...events.stats(), ...(cluster ? { cluster: cluster.stats } : {}) }));
   // --- end real-time events
@@ -188,6 +193,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         const drained = server.stop(false);
         // Held long-polls would keep the drain waiting until their heartbeat.
         events.stop();
+        saveQueues(events, config.dataDir, log);
         let timer: ReturnType<typeof setTimeout> | undefined;
         const timeout = new Promise<void>((res) => (timer = setTimeout(res, graceMs)));
         for (const fn of stopHooks.splice(0).reverse()) {
@@ -202,6 +208,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         await server.stop(true);
       } else {
         events.stop();
+        saveQueues(events, config.dataDir, log);
         for (const fn of stopHooks.splice(0).reverse()) await fn();
       }
       ops.stop();

@@ -23,6 +23,19 @@ export interface EventEnvelope {
    * realm receive it even when their user is not among userIds (Zulip semantics).
    */
   publicStreamRealmId?: number;
+  /**
+   * Additions for one queue only, by queue id (`local_message_id` for the queue that
+   * sent the message, as Zulip's sender_queue_id), merged after perUser. Applied only
+   * when the queue belongs to `userId`: a queue id named by another user changes nothing.
+   */
+  perQueue?: Record<string, { userId: number; fields: Record<string, unknown> }>;
+  /**
+   * A message event's raw Markdown: queues registered with apply_markdown=false get it as
+   * `message.content` with `content_type: "text/x-markdown"` (the event carries the HTML).
+   */
+  rawContent?: string;
+  /** The message sender uses Gravatar: queues registered with client_gravatar=true get `avatar_url: null`. */
+  gravatarSender?: boolean;
 }
 
 /** Facts about a batch that are not part of any event. */

@@ -49,6 +49,30 @@ export class BadEventQueueId extends ApiError {
   }
 }
 
+/** What a queue was registered with that decides the form of its events (kept for restore). */
+export interface QueueOptions {
+  eventTypes: string[] | null;
+  narrow: RegisterOptions["narrow"];
+  allPublicStreams: boolean;
+  /** false: message events carry the raw Markdown (content_type text/x-markdown) */
+  applyMarkdown: boolean;
+  /** true: avatar_url is null for Gravatar users (the client computes it) */
+  clientGravatar: boolean;
+  /** client capability: one bulk delete_message event instead of one per message */
+  bulkMessageDeletion: boolean;
+}
+
+export function queueOptions(o: Pick<RegisterOptions, "eventTypes" | "narrow" | "allPublicStreams"> & Partial<RegisterOptions>): QueueOptions {
+  return {
+    eventTypes: o.eventTypes,
+    narrow: o.narrow,
+    allPublicStreams: o.allPublicStreams,
+    applyMarkdown: o.applyMarkdown ?? true,
+    clientGravatar: o.clientGravatar ?? false,
+    bulkMessageDeletion: o.clientCapabilities?.bulk_message_deletion === true,
+  };
+}
+
 export class EventQueue {
   entries: Entry[] = [];
   bytes = 0;
@@ -60,21 +84,21 @@ export class EventQueue {
   /** null until the register snapshot is taken; then the marks it already contains */
   seen: Visibility | null | undefined = undefined;
   readonly accepts: (event: ZulipEvent) => boolean;
+  readonly allPublicStreams: boolean;
 
   constructor(
     readonly id: string,
     readonly userId: number,
     readonly realmId: number,
-    readonly allPublicStreams: boolean,
+    readonly options: QueueOptions,
     readonly createdAtId: number,
     readonly idleMs: number,
     now: number,
-    eventTypes: string[] | null,
-    narrow: RegisterOptions["narrow"],
   ) {
     this.lastActive = now;
-    const types = eventTypes ? new Set(eventTypes) : null;
-    const narrowed = compileNarrow(narrow);
+    this.allPublicStreams = options.allPublicStreams;
+    const types = options.eventTypes ? new Set(options.eventTypes) : null;
+    const narrowed = compileNarrow(options.narrow);
     this.accepts = (e) => {
       if (types && !types.has(e.type) && e.type !== "heartbeat") return false;
       if (narrowed && e.type === "message") return narrowed(e);
@@ -95,6 +119,23 @@ export class EventQueue {
     for (const e of this.entries) if (e.id > after) out.push(e.json);
     return out;
   }
+}
+
+/** The queues of a stopped node, as events/persist.ts stores them. */
+export interface QueueDump {
+  lastEventId: number;
+  savedAt: number;
+  queues: {
+    id: string;
+    userId: number;
+    realmId: number;
+    options: QueueOptions;
+    createdAtId: number;
+    idleMs: number;
+    lastActive: number;
+    /** pending (unacknowledged) events: [id, serialized event] */
+    entries: [number, string][];
+  }[];
 }
 
 export interface EventStats {
@@ -190,10 +231,14 @@ export class EventSystem {
    * Creates a queue that records every event from now on. Until `snapshotTaken` says
    * which commits the register snapshot saw, events keep their commit mark.
    */
-  createQueue(userId: number, realmId: number, options: Pick<RegisterOptions, "eventTypes" | "narrow" | "allPublicStreams">, idleSeconds?: number): EventQueue {
+  createQueue(userId: number, realmId: number, options: Pick<RegisterOptions, "eventTypes" | "narrow" | "allPublicStreams"> & Partial<RegisterOptions>, idleSeconds?: number): EventQueue {
     const id = `${crypto.randomUUID()}`;
     const idleMs = idleSeconds ? Math.min(idleSeconds * 1000, this.opts.idleMs) : this.opts.idleMs;
-    const q = new EventQueue(id, userId, realmId, options.allPublicStreams, this.lastId, idleMs, this.now(), options.eventTypes, options.narrow);
+    return this.add(new EventQueue(id, userId, realmId, queueOptions(options), this.lastId, idleMs, this.now()));
+  }
+
+  private add(q: EventQueue): EventQueue {
+    const { id, userId, realmId } = q;
     this.queues.set(id, q);
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
@@ -204,6 +249,53 @@ export class EventSystem {
       ps.add(q);
     }
     return q;
+  }
+
+  // ---------------------------------------------------------------- restart persistence
+
+  /**
+   * The live queues as plain data (for events/persist.ts), most recently active first,
+   * bounded to `maxBytes` of pending events in all: queues beyond it are left out and
+   * their clients re-register. Call after stop().
+   */
+  dump(maxBytes: number): QueueDump {
+    const out: QueueDump = { lastEventId: this.lastId, savedAt: this.now(), queues: [] };
+    let total = 0;
+    const qs = [...this.queues.values()].filter((q) => q.seen !== undefined).sort((a, b) => b.lastActive - a.lastActive);
+    for (const q of qs) {
+      if (total + q.bytes > maxBytes) continue;
+      total += q.bytes;
+      out.queues.push({
+        id: q.id, userId: q.userId, realmId: q.realmId, options: q.options, createdAtId: q.createdAtId, idleMs: q.idleMs,
+        lastActive: q.lastActive, entries: q.entries.map((e) => [e.id, e.json]),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Recreates dumped queues (same ids, same pending events), dropping those idle past
+   * their limit, and moves the event id counter past every restored id. Returns the
+   * restored queues.
+   */
+  restore(dump: QueueDump): EventQueue[] {
+    const now = this.now();
+    this.lastId = Math.max(this.lastId, dump.lastEventId);
+    const restored: EventQueue[] = [];
+    for (const d of dump.queues) {
+      if (this.queues.has(d.id)) continue;
+      const idleMs = Math.min(d.idleMs, this.opts.idleMs);
+      if (now - d.lastActive > idleMs) continue;
+      const q = new EventQueue(d.id, d.userId, d.realmId, d.options, d.createdAtId, idleMs, d.lastActive);
+      for (const [id, json] of d.entries) {
+        q.entries.push({ id, json });
+        q.bytes += json.length;
+      }
+      // The snapshot is long past: every event from now on is new to this queue.
+      q.seen = () => false;
+      restored.push(this.add(q));
+    }
+    return restored;
   }
 
   /** The snapshot is taken: drop recorded events it already contains, and future ones too. */
@@ -371,31 +463,56 @@ export class EventSystem {
     }
   }
 
+  /** A server-made event for one queue (restart into a restored queue). */
+  broadcastTo(q: EventQueue, event: ZulipEvent) {
+    if (!q.accepts(event)) return;
+    this.push(q, { id: ++this.lastId, json: withId(JSON.stringify(event), this.lastId) });
+    this.flush(q);
+  }
+
   // ---------------------------------------------------------------- delivery
 
   private deliver(batch: EventEnvelope[], meta: BatchMeta) {
     const touched = new Set<EventQueue>();
     for (const env of batch) {
       this.counters.processed++;
-      const id = ++this.lastId;
-      let base: string | null = null;
-      let variants: Map<string, string> | null = null;
-      const jsonFor = (userId: number): string => {
+      const ev = env.event;
+      // Zulip's compatibility form of delete_message for clients without the
+      // bulk_message_deletion capability: one event per message, each with its own id.
+      const ids = ev.type === "delete_message" && Array.isArray(ev.message_ids) ? (ev.message_ids as number[]) : null;
+      const first = this.lastId + 1;
+      this.lastId += ids && ids.length > 1 ? ids.length : 1;
+      const id = this.lastId;
+      // One serialization per distinct form: (message variant, legacy delete, sending
+      // queue, per-user override group). Most recipients share the first one.
+      const cache = new Map<string, Entry[]>();
+      const entriesFor = (q: EventQueue, userId: number): Entry[] => {
         const extra = env.perUser?.[userId];
-        if (!extra) return (base ??= withId(JSON.stringify(env.event), id));
-        // Group recipients whose overrides are identical: one serialization per group.
-        const key = JSON.stringify(extra);
-        variants ??= new Map();
-        let s = variants.get(key);
-        if (s === undefined) variants.set(key, (s = withId(JSON.stringify({ ...env.event, ...extra }), id)));
-        return s;
+        const mine = env.perQueue?.[q.id];
+        const own = mine && mine.userId === q.userId ? mine.fields : undefined;
+        const v = (env.rawContent !== undefined && !q.options.applyMarkdown ? 1 : 0) | (env.gravatarSender && q.options.clientGravatar ? 2 : 0);
+        const legacy = ids !== null && !q.options.bulkMessageDeletion;
+        const key = `${v}${legacy ? "L" : ""}${own ? q.id : ""}|${extra ? JSON.stringify(extra) : ""}`;
+        let out = cache.get(key);
+        if (out) return out;
+        let e: ZulipEvent = extra || own ? { ...ev, ...extra, ...own } : ev;
+        if (v) e = messageVariant(e, v, env.rawContent);
+        if (legacy) {
+          const { message_ids: _, ...rest } = e;
+          out = ids!.map((mid, i) => ({ id: ids!.length > 1 ? first + i : id, json: withId(JSON.stringify({ ...rest, message_id: mid }), ids!.length > 1 ? first + i : id) }));
+        } else out = [{ id, json: withId(JSON.stringify(e), id) }];
+        cache.set(key, out);
+        return out;
       };
       const offer = (q: EventQueue, userId: number) => {
         if (q.seen && meta.mark !== undefined && q.seen(meta.mark)) return;
-        if (!q.accepts(env.event)) return;
-        const entry: Entry = { id, json: jsonFor(userId) };
-        if (q.seen === undefined && meta.mark !== undefined) entry.mark = meta.mark;
-        if (this.push(q, entry)) touched.add(q);
+        if (!q.accepts(ev)) return;
+        for (const shared of entriesFor(q, userId)) {
+          const entry: Entry = { id: shared.id, json: shared.json };
+          if (q.seen === undefined && meta.mark !== undefined) entry.mark = meta.mark;
+          if (this.push(q, entry)) touched.add(q);
+          else break;
+        }
       };
       for (const userId of env.userIds) {
         const qs = this.byUser.get(userId);
@@ -449,6 +566,22 @@ export class EventSystem {
       }
     }
   }
+}
+
+/**
+ * A message event in the form a queue asked for (Zulip's finalize_payload): bit 1 — raw
+ * Markdown instead of HTML (apply_markdown=false); bit 2 — no Gravatar URL
+ * (client_gravatar=true).
+ */
+function messageVariant(e: ZulipEvent, v: number, raw: string | undefined): ZulipEvent {
+  if (e.type !== "message" || typeof e.message !== "object" || e.message === null) return e;
+  const message: Record<string, unknown> = { ...(e.message as Record<string, unknown>) };
+  if (v & 1 && raw !== undefined) {
+    message.content = raw;
+    message.content_type = "text/x-markdown";
+  }
+  if (v & 2) message.avatar_url = null;
+  return { ...e, message };
 }
 
 /** Adds `"id":N` to a serialized event object (cheaper than re-serializing with the id). */
