@@ -17,6 +17,8 @@ import { renderTopicLinks } from "../markdown/index.ts";
 export interface MessageObjectOptions {
   applyMarkdown: boolean;
   clientGravatar: boolean;
+  /** the server's Gravatar setting (HEARTH_ENABLE_GRAVATAR); off: every avatar URL is ours */
+  enableGravatar?: boolean;
   /** full-text query: adds match_content / match_subject */
   search?: string;
 }
@@ -94,7 +96,7 @@ export async function messageObjects(
       sender_email: sender.email,
       sender_full_name: sender.fullName,
       sender_realm_str: realm.stringId,
-      avatar_url: avatarUrl(null, sender, opts.clientGravatar),
+      avatar_url: avatarUrl({ enableGravatar: opts.enableGravatar ?? false }, sender, opts.clientGravatar),
       client: m.client,
       type: m.streamId !== null ? "stream" : "private",
       recipient_id: recipientId(m),

@@ -238,7 +238,7 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       const f = flagsOf(uid);
       if (f.join() !== baseFlags.join()) perUser[uid] = { flags: f };
     }
-    const obj = await newMessageObject(tx, realm, sender, msg, stream, lookups.linkifiers ?? []);
+    const obj = await newMessageObject(tx, realm, sender, msg, stream, lookups.linkifiers ?? [], deps.config);
     tx.notifyEnvelope({
       event: { type: "message", message: obj!, flags: baseFlags },
       userIds: allRecipients,
@@ -249,7 +249,9 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       // The event carries the HTML and the Gravatar URL; the event system makes the
       // apply_markdown=false / client_gravatar=true forms per queue (events/system.ts).
       rawContent: msg.content,
-      gravatarSender: sender.avatarSource !== "U",
+      // Only a Gravatar URL may be left to the client to compute: with Gravatar off (the
+      // default) every sender has a URL of ours, and client_gravatar changes nothing.
+      gravatarSender: sender.avatarSource !== "U" && deps.config.enableGravatar,
       publicStreamRealmId: stream && !stream.inviteOnly ? realm.id : undefined,
     });
     return { id: msg.id };
@@ -264,6 +266,7 @@ async function newMessageObject(
   m: MessageRow,
   stream: StreamRow | null,
   linkifiers: MarkdownLookups["linkifiers"],
+  config: { enableGravatar: boolean },
 ): Promise<Record<string, unknown>> {
   const o: Record<string, unknown> = {
     id: m.id,
@@ -271,7 +274,7 @@ async function newMessageObject(
     sender_email: sender.email,
     sender_full_name: sender.fullName,
     sender_realm_str: realm.stringId,
-    avatar_url: avatarUrl(null, sender, false),
+    avatar_url: avatarUrl(config, sender, false),
     client: m.client,
     type: stream ? "stream" : "private",
     recipient_id: recipientId(m),
@@ -316,7 +319,7 @@ export async function getMessages(deps: ActionDeps, realm: RealmRow, user: UserR
   const settings = messagingSettings(realm);
   const resolved = await resolveNarrow(q, user, input.narrow, settings.empty_topic_display_name);
   const where = narrowSql(q, resolved.access, resolved.conds);
-  const opts = { applyMarkdown: input.applyMarkdown, clientGravatar: input.clientGravatar, search: resolved.search };
+  const opts = { applyMarkdown: input.applyMarkdown, clientGravatar: input.clientGravatar, enableGravatar: deps.config.enableGravatar, search: resolved.search };
 
   if (input.messageIds) {
     const ids = await matchingIds(q, where, input.messageIds);
@@ -354,7 +357,7 @@ export async function getMessages(deps: ActionDeps, realm: RealmRow, user: UserR
 
 export async function getMessage(deps: ActionDeps, realm: RealmRow, user: UserRow, id: number, applyMarkdown: boolean) {
   const m = await accessMessage(deps.store, user, id);
-  const [obj] = await messageObjects(deps.store, realm, user, [m], { applyMarkdown, clientGravatar: false });
+  const [obj] = await messageObjects(deps.store, realm, user, [m], { applyMarkdown, clientGravatar: false, enableGravatar: deps.config.enableGravatar });
   return { message: obj!, raw_content: m.content };
 }
 

@@ -13,7 +13,7 @@ import { VERSION_KEY, currentVersion } from "../../src/events/restart.ts";
 import { queuesPath } from "../../src/events/persist.ts";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 
-forEachDialect("Zulip event compatibility", (t) => {
+forEachDialect("Zulip event compatibility (Gravatar enabled)", (t) => {
   let alice: TestUser, bob: TestUser, admin: TestUser;
   const api = (u: TestUser, method: string, path: string, params: Record<string, unknown> = {}) => t.api(method, path, { as: u, params });
   const register = async (u: TestUser, params: Record<string, unknown> = {}) => {
@@ -204,5 +204,20 @@ forEachDialect("Zulip event compatibility", (t) => {
     expect(r2.type).toBe("message");
     const all = await events(alice, { queue_id: untouched.queue_id, last_event_id: -1 });
     expect(all.map((e) => e.type)).toEqual(["message", "message", "message", "restart"]);
+  });
+}, { config: { enableGravatar: true } });
+
+forEachDialect("Zulip event compatibility (Gravatar off, the default)", (t) => {
+  test("client_gravatar changes nothing: every sender has a URL of ours", async () => {
+    const alice = await t.user();
+    const bob = await t.user();
+    const sub = await t.api("POST", "/users/me/subscriptions", { as: alice, params: { subscriptions: [{ name: "avatars" }], principals: [alice.id, bob.id] } });
+    expect(sub.status).toBe(200);
+    const q = (await t.api("POST", "/register", { as: bob, params: { client_gravatar: true, apply_markdown: true, event_types: ["message"] } })).body;
+    const sent = await t.api("POST", "/messages", { as: alice, params: { type: "stream", to: "avatars", topic: "t", content: "hi" } });
+    expect(sent.status).toBe(200);
+    const got = await t.api("GET", "/events", { as: bob, params: { queue_id: q.queue_id, last_event_id: q.last_event_id, dont_block: true } });
+    const msg = got.body.events.find((e: any) => e.type === "message");
+    expect(msg.message.avatar_url).toStartWith(`/avatar/${alice.id}`);
   });
 });
