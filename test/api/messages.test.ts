@@ -218,6 +218,25 @@ forEachDialect("messages", (t) => {
     expect(r.body.messages.map((x: any) => x.id)).toEqual([id]);
   });
 
+  test("reactions use Zulip's full emoji table: any name or alias, with or without its code", async () => {
+    const id = (await send(alice, { type: "stream", to: "dev", topic: "react", content: "all the emoji" })).body.id;
+    for (const emoji_name of ["tada", "smile", "avocado", "flag_france", "thumbs_up"]) {
+      expect((await t.api("POST", `/messages/${id}/reactions`, { as: bob, params: { emoji_name } })).status).toBe(200);
+    }
+    // A name with its code, as clients send it.
+    expect((await t.api("POST", `/messages/${id}/reactions`, { as: alice, params: { emoji_name: "rainbow", emoji_code: "1f308" } })).status).toBe(200);
+    const m = await t.api("GET", `/messages/${id}`, { as: alice });
+    const got = Object.fromEntries(m.body.message.reactions.map((r: any) => [r.emoji_name, [r.emoji_code, r.reaction_type]]));
+    expect(got).toEqual({
+      tada: ["1f389", "unicode_emoji"], smile: ["1f642", "unicode_emoji"], avocado: ["1f951", "unicode_emoji"],
+      flag_france: ["1f1eb-1f1f7", "unicode_emoji"], thumbs_up: ["1f44d", "unicode_emoji"], rainbow: ["1f308", "unicode_emoji"],
+    });
+    // Not an emoji at all: refused, nothing stored.
+    const bad = await t.api("POST", `/messages/${id}/reactions`, { as: bob, params: { emoji_name: "no_such_emoji_xyz" } });
+    expect(bad.status).toBe(400);
+    expect((await t.api("GET", `/messages/${id}`, { as: alice })).body.message.reactions).toHaveLength(6);
+  });
+
   test("delete: own message yes, others' no, admin yes", async () => {
     const id = (await send(alice, { type: "stream", to: "dev", topic: "del", content: "bye" })).body.id;
     expect((await t.api("DELETE", `/messages/${id}`, { as: bob })).status).toBe(400);
