@@ -237,6 +237,19 @@ forEachDialect("messages", (t) => {
     expect((await t.api("GET", `/messages/${id}`, { as: alice })).body.message.reactions).toHaveLength(6);
   });
 
+  test("concurrent sends by one sender (read by sender, stream and DM) all succeed: no lock-order deadlock", async () => {
+    // The message row's sender_id foreign key takes a KEY SHARE lock on the sender's users
+    // row; the read-state lock on that same row must not conflict with it (Postgres would
+    // abort one of two concurrent sends with a deadlock).
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => send(alice, i % 2
+      ? { type: "stream", to: "dev", topic: "burst", content: `burst ${i}`, read_by_sender: true }
+      : { type: "direct", to: JSON.stringify([bob.id]), content: `burst ${i}`, read_by_sender: true })));
+    expect(results.map((r) => r.status)).toEqual(Array(16).fill(200));
+    const ids = results.map((r) => r.body.id as number);
+    const unread = await get(alice, { anchor: "newest", num_before: 50, num_after: 0, narrow: [{ operator: "is", operand: "unread" }, { operator: "sender", operand: alice.id }] });
+    expect(unread.body.messages.filter((m: any) => ids.includes(m.id))).toEqual([]);
+  });
+
   test("delete: own message yes, others' no, admin yes", async () => {
     const id = (await send(alice, { type: "stream", to: "dev", topic: "del", content: "bye" })).body.id;
     expect((await t.api("DELETE", `/messages/${id}`, { as: bob })).status).toBe(400);
