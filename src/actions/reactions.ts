@@ -5,7 +5,7 @@ import type { RealmRow } from "../db/repo/realms.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import { deleteReaction, flagBits, insertReaction, reactionsFor, setFlagBit } from "../db/repo/messages.ts";
 import { ApiError, errors } from "../domain/errors.ts";
-import { EMOJI_CODES, ZULIP_EXTRA_EMOJI } from "../domain/emoji.ts";
+import { unicodeEmojiCode, unicodeEmojiName, ZULIP_EXTRA_EMOJI } from "../domain/emoji.ts";
 import { FlagBit } from "../domain/flags.ts";
 import { accessMessage, hasReceived } from "./message-access.ts";
 import { messageAudience } from "./messages.ts";
@@ -19,7 +19,7 @@ export interface ReactionInput {
 
 async function resolveEmoji(deps: ActionDeps, realm: RealmRow, i: ReactionInput, forRemove: boolean) {
   const type = i.reactionType ?? (i.emojiName && ZULIP_EXTRA_EMOJI[i.emojiName] ? "zulip_extra_emoji" : undefined);
-  if (type === "realm_emoji" || (!type && i.emojiName && !EMOJI_CODES[i.emojiName] && !i.emojiCode)) {
+  if (type === "realm_emoji" || (!type && i.emojiName && !unicodeEmojiCode(i.emojiName) && !i.emojiCode)) {
     const emoji = await renderSources.realmEmoji(deps.store, realm.id);
     const e = i.emojiName ? emoji.get(i.emojiName) : [...emoji.values()].find((x) => x.id === i.emojiCode);
     if (e) return { name: i.emojiName!, code: e.id, type: "realm_emoji" };
@@ -30,9 +30,9 @@ async function resolveEmoji(deps: ActionDeps, realm: RealmRow, i: ReactionInput,
     if (!ZULIP_EXTRA_EMOJI[name]) throw errors.badRequest(`Emoji '${name}' does not exist`);
     return { name, code: ZULIP_EXTRA_EMOJI[name]!, type };
   }
-  const code = i.emojiCode ?? (i.emojiName ? EMOJI_CODES[i.emojiName] : undefined);
+  const code = i.emojiCode ?? (i.emojiName ? unicodeEmojiCode(i.emojiName) : undefined);
   if (!code || !/^[0-9a-f]+(-[0-9a-f]+)*$/.test(code)) throw errors.badRequest(`Emoji '${i.emojiName ?? i.emojiCode}' does not exist`);
-  return { name: i.emojiName ?? Object.entries(EMOJI_CODES).find(([, c]) => c === code)?.[0] ?? code, code, type: type ?? "unicode_emoji" };
+  return { name: i.emojiName ?? unicodeEmojiName(code) ?? code, code, type: type ?? "unicode_emoji" };
 }
 
 export async function addReaction(deps: ActionDeps, realm: RealmRow, user: UserRow, messageId: number, input: ReactionInput) {

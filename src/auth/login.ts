@@ -19,7 +19,7 @@ export async function authenticatePassword(deps: ActionDeps, realm: RealmRow, us
   if (!(await verifyPassword(password, user.passwordHash))) throw errors.authenticationFailed();
   if (!user.isActive) throw errors.userDeactivated();
   if (realm.deactivated) throw errors.realmDeactivated();
-  if (needsRehash(user.passwordHash)) {
+  if (needsRehash(user.passwordHash) && !deps.config.readOnly) {
     // An imported Django hash (or older parameters): replace it now that we know the password.
     await setPassword(deps, null, user.id, password, { auditIt: false, skipPolicy: true });
   }

@@ -42,3 +42,6 @@ export function renderTopicLinks(topic: string, linkifiers: MarkdownLookups["lin
   found.sort((a, b) => a.index - b.index);
   return found.map(({ text, url }) => ({ text, url }));
 }
+
+/** Zulip's unicode emoji table (names and aliases ↔ codepoints), for reactions and pickers. */
+export { emojiCodeForName, emojiNameForCode } from "./emoji.ts";

@@ -218,6 +218,38 @@ forEachDialect("messages", (t) => {
     expect(r.body.messages.map((x: any) => x.id)).toEqual([id]);
   });
 
+  test("reactions use Zulip's full emoji table: any name or alias, with or without its code", async () => {
+    const id = (await send(alice, { type: "stream", to: "dev", topic: "react", content: "all the emoji" })).body.id;
+    for (const emoji_name of ["tada", "smile", "avocado", "flag_france", "thumbs_up"]) {
+      expect((await t.api("POST", `/messages/${id}/reactions`, { as: bob, params: { emoji_name } })).status).toBe(200);
+    }
+    // A name with its code, as clients send it.
+    expect((await t.api("POST", `/messages/${id}/reactions`, { as: alice, params: { emoji_name: "rainbow", emoji_code: "1f308" } })).status).toBe(200);
+    const m = await t.api("GET", `/messages/${id}`, { as: alice });
+    const got = Object.fromEntries(m.body.message.reactions.map((r: any) => [r.emoji_name, [r.emoji_code, r.reaction_type]]));
+    expect(got).toEqual({
+      tada: ["1f389", "unicode_emoji"], smile: ["1f642", "unicode_emoji"], avocado: ["1f951", "unicode_emoji"],
+      flag_france: ["1f1eb-1f1f7", "unicode_emoji"], thumbs_up: ["1f44d", "unicode_emoji"], rainbow: ["1f308", "unicode_emoji"],
+    });
+    // Not an emoji at all: refused, nothing stored.
+    const bad = await t.api("POST", `/messages/${id}/reactions`, { as: bob, params: { emoji_name: "no_such_emoji_xyz" } });
+    expect(bad.status).toBe(400);
+    expect((await t.api("GET", `/messages/${id}`, { as: alice })).body.message.reactions).toHaveLength(6);
+  });
+
+  test("concurrent sends by one sender (read by sender, stream and DM) all succeed: no lock-order deadlock", async () => {
+    // The message row's sender_id foreign key takes a KEY SHARE lock on the sender's users
+    // row; the read-state lock on that same row must not conflict with it (Postgres would
+    // abort one of two concurrent sends with a deadlock).
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => send(alice, i % 2
+      ? { type: "stream", to: "dev", topic: "burst", content: `burst ${i}`, read_by_sender: true }
+      : { type: "direct", to: JSON.stringify([bob.id]), content: `burst ${i}`, read_by_sender: true })));
+    expect(results.map((r) => r.status)).toEqual(Array(16).fill(200));
+    const ids = results.map((r) => r.body.id as number);
+    const unread = await get(alice, { anchor: "newest", num_before: 50, num_after: 0, narrow: [{ operator: "is", operand: "unread" }, { operator: "sender", operand: alice.id }] });
+    expect(unread.body.messages.filter((m: any) => ids.includes(m.id))).toEqual([]);
+  });
+
   test("delete: own message yes, others' no, admin yes", async () => {
     const id = (await send(alice, { type: "stream", to: "dev", topic: "del", content: "bye" })).body.id;
     expect((await t.api("DELETE", `/messages/${id}`, { as: bob })).status).toBe(400);

@@ -171,6 +171,24 @@ forEachDialect("ops http", (t) => {
     const routes = t.app.http.router.routes;
     const writes = routes.filter(routeWrites);
     console.log(`read-only: checking ${writes.length} write route(s) of ${routes.length} registered`);
+    const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+    // Every area's writes are in the table (messages, streams, satellites, users, realm, …).
+    const writeKeys = new Set(writes.map(key));
+    for (const k of [
+      "POST /messages", "PATCH /messages/:message_id", "DELETE /messages/:message_id", "POST /messages/flags",
+      "POST /messages/flags/narrow", "POST /messages/:message_id/reactions", "DELETE /messages/:message_id/reactions",
+      "POST /mark_all_as_read", "POST /users/me/subscriptions", "DELETE /users/me/subscriptions", "PATCH /streams/:stream_id",
+      "DELETE /streams/:stream_id", "POST /streams/:stream_id/delete_topic", "POST /user_topics", "POST /drafts",
+      "POST /users/me/alert_words", "POST /users/me/muted_users/:muted_user_id", "POST /users/me/status",
+      "POST /users/me/presence", "POST /realm/filters", "POST /realm/emoji/:emoji_name", "POST /user_groups/create",
+      "POST /typing", "PATCH /settings", "POST /users",
+    ]) expect({ k, writes: writeKeys.has(k) }).toEqual({ k, writes: true });
+    // The POST/DELETE routes that store nothing, and only those, stay open (Zulip clients
+    // must still load — /register — and log in; render previews and queue deletion are in memory).
+    expect(routes.filter((r) => r.method !== "GET" && !routeWrites(r)).map(key).sort()).toEqual([
+      "DELETE /events", "POST /dev_fetch_api_key", "POST /fetch_api_key", "POST /jwt/fetch_api_key", "POST /messages/render", "POST /register",
+    ]);
+    expect(routes.filter((r) => r.method === "GET" && routeWrites(r)).map(key)).toEqual([]);
     (t.app.config as { readOnly: boolean }).readOnly = true;
     try {
       for (const r of writes) {
@@ -192,6 +210,14 @@ forEachDialect("ops http", (t) => {
         expect(res.status).not.toBe(503);
       }
       expect((await t.api("GET", "/users/me", { as: user })).status).toBe(200);
+      // A client still loads, previews and logs in; it cannot send.
+      const reg = await t.api("POST", "/register", { as: user, params: { event_types: ["message"] } });
+      expect(reg.status).toBe(200);
+      expect((await t.api("DELETE", "/events", { as: user, params: { queue_id: reg.body.queue_id } })).status).toBe(200);
+      const preview = await t.api("POST", "/messages/render", { as: user, params: { content: "**bold**" } });
+      expect(preview.body.rendered).toBe("<p><strong>bold</strong></p>");
+      const sent = await t.api("POST", "/messages", { as: user, params: { type: "direct", to: JSON.stringify([user.id]), content: "x" } });
+      expect(sent.status).toBe(503);
       // Writes outside the API (uploads, web login forms) are refused too.
       const raw = await t.app.http.fetch(new Request("http://testserver/some/raw/form", { method: "POST" }));
       expect(raw.status).toBe(503);

@@ -2,6 +2,7 @@ import type { Command } from "../commands.ts";
 import { cliDeps, configFromArgs } from "../shared.ts";
 import { UsageError } from "../args.ts";
 import { createUser } from "../../actions/users.ts";
+import { subscribe } from "../../actions/streams.ts";
 import { realmBySubdomain } from "../../db/repo/realms.ts";
 import { userByEmail } from "../../db/repo/users.ts";
 import { checkBackups, checkQueues, checkSendReceive, UNKNOWN, type Bot } from "../../ops/check.ts";
@@ -11,6 +12,8 @@ import type { ActionDeps } from "../../actions/deps.ts";
 
 const SENDER = "check-send-bot@hearth.invalid";
 const RECEIVER = "check-receive-bot@hearth.invalid";
+/** Zulip keeps its check bots in a monitoring stream; ours is private so nobody else sees it. */
+export const MONITORING_STREAM = "hearth-monitoring";
 
 function num(v: unknown, name: string, dflt: number): number {
   if (v === undefined) return dflt;
@@ -33,6 +36,16 @@ export async function monitoringBots(deps: ActionDeps, subdomain: string): Promi
     const u = (await userByEmail(deps.store, realm.id, email)) ?? (await createUser(deps, { realmId: realm.id, email, fullName: name, isBot: true, botType: 1 }));
     bots.push({ email: u.email, apiKey: u.apiKey, userId: u.id });
   }
+  // Created by the sender on first use; afterwards the sender is a member and the call is a no-op.
+  const sender = (await userByEmail(deps.store, realm.id, SENDER))!;
+  await subscribe(deps, sender, {
+    streams: [{ name: MONITORING_STREAM, description: "Hearth's end-to-end delivery check (`hearth check`)" }],
+    principals: bots.map((b) => b.userId),
+    authorizationErrorsFatal: false,
+    inviteOnly: true,
+    isWebPublic: false,
+    isDefaultStream: false,
+  });
   return [bots[0]!, bots[1]!];
 }
 

@@ -13,6 +13,7 @@ export const pgDialect: Dialect = {
     await db.execute(query);
   },
   forUpdate: () => sql` FOR UPDATE`,
+  forNoKeyUpdate: () => sql` FOR NO KEY UPDATE`,
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`now()`,
   lockRows: (select, opts) =>

@@ -15,6 +15,7 @@ export const sqliteDialect: Dialect = {
   },
   // SQLite has no row locks; every write transaction holds the single writer lock (BEGIN IMMEDIATE).
   forUpdate: () => sql``,
+  forNoKeyUpdate: () => sql``,
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`(unixepoch('subsec') * 1000)`,
   lockRows: (select) => select,

@@ -13,6 +13,12 @@ export interface Dialect {
   run(db: Db, query: SQL): Promise<void>;
   /** `FOR UPDATE` on Postgres; nothing on SQLite, where the writer lock already serializes */
   forUpdate(): SQL;
+  /**
+   * `FOR NO KEY UPDATE` on Postgres (nothing on SQLite): a lock that serializes its takers
+   * but, unlike FOR UPDATE, does not conflict with the KEY SHARE locks foreign keys take on
+   * the parent row — so a transaction that inserted a child row first cannot deadlock with it.
+   */
+  forNoKeyUpdate(): SQL;
   /** case-insensitive equality on a text expression */
   ilikeExact(column: SQL | unknown, value: string): SQL;
   /** the current instant as the dialect stores timestamps */

@@ -197,9 +197,13 @@ export async function replaceReadIntervals(q: Q, userId: number, before: Interva
   if (add.length) await q.db.insert(r).values(add.map(([s, e]) => ({ userId, startId: s, endId: e })));
 }
 
-/** Serializes read-state changes of one user (Postgres row lock on the user). */
+/**
+ * Serializes read-state changes of one user (Postgres row lock on the user). NO KEY UPDATE:
+ * a send has already inserted its message (whose sender_id foreign key holds KEY SHARE on
+ * this row) when it takes the lock; FOR UPDATE deadlocked two concurrent sends of one sender.
+ */
 export async function lockUser(q: Q, userId: number): Promise<void> {
-  await q.dialect.all(q.db, sql`SELECT id FROM users WHERE id = ${userId}${q.dialect.forUpdate()}`);
+  await q.dialect.all(q.db, sql`SELECT id FROM users WHERE id = ${userId}${q.dialect.forNoKeyUpdate()}`);
 }
 
 // ---------------------------------------------------------------- reactions

@@ -55,7 +55,7 @@ export async function updateStream(q: Q, id: number, values: Partial<NewStream>)
  * message id can commit "behind" a watermark taken under the same lock.
  */
 export async function lockStream(q: Q, id: number): Promise<StreamRow | undefined> {
-  const rows = await q.dialect.all<{ id: number }>(q.db, sql`SELECT id FROM streams WHERE id = ${id}${q.dialect.forUpdate()}`);
+  const rows = await q.dialect.all<{ id: number }>(q.db, sql`SELECT id FROM streams WHERE id = ${id}${q.dialect.forNoKeyUpdate()}`);
   if (!rows.length) return undefined;
   return (await q.db.select().from(q.t.streams).where(eq(q.t.streams.id, id)).limit(1))[0];
 }

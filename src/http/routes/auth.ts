@@ -36,7 +36,7 @@ export function registerAuthRoutes(r: ApiRouter) {
       const user = await authenticatePassword(ctx.deps, ctx.realm!, username, password);
       return keyResponse(user);
     },
-    { auth: "none", apiOnly: true },
+    { auth: "none", apiOnly: true, writes: false }, // logging in stores nothing (a password rehash waits while read-only)
   );
 
   r.post(
@@ -49,7 +49,7 @@ export function registerAuthRoutes(r: ApiRouter) {
       if (!user.isActive) throw errors.userDeactivated();
       return keyResponse(user);
     },
-    { auth: "none", apiOnly: true },
+    { auth: "none", apiOnly: true, writes: false }, // logging in stores nothing (a password rehash waits while read-only)
   );
 
   r.get(
@@ -73,7 +73,7 @@ export function registerAuthRoutes(r: ApiRouter) {
       const user = await userForJwt(ctx.deps, ctx.realm!, token);
       return keyResponse(user);
     },
-    { auth: "none", apiOnly: true },
+    { auth: "none", apiOnly: true, writes: false }, // logging in stores nothing (a password rehash waits while read-only)
   );
 
   r.post("/users/me/api_key/regenerate", async (ctx: AuthedCtx) => {

@@ -44,7 +44,7 @@ export function registerEventRoutes(r: ApiRouter) {
   r.post("/register", async (ctx: AuthedCtx) => {
     const { options, idleQueueTimeoutSeconds } = parseRegisterOptions(ctx.params, ctx.req.headers.get("user-agent")?.split("/")[0] || "API");
     return registerQueue(eventDeps(ctx.deps), ctx.realm, ctx.user, options, { idleQueueTimeoutSeconds });
-  });
+  }, { writes: false }); // an in-memory queue and a snapshot: clients must still load in read-only mode
 
   r.get("/events", async (ctx: AuthedCtx) => {
     const events = eventDeps(ctx.deps).events;
@@ -65,5 +65,5 @@ export function registerEventRoutes(r: ApiRouter) {
   r.delete("/events", async (ctx: AuthedCtx) => {
     eventDeps(ctx.deps).events.delete(ctx.params.str("queue_id"), ctx.user.id);
     return {};
-  });
+  }, { writes: false }); // forgets an in-memory queue
 }

@@ -107,7 +107,8 @@ export function registerMessageRoutes(r: ApiRouter) {
   r.get("/messages/matches_narrow", async (ctx: AuthedCtx) =>
     matchesNarrow(ctx.deps, ctx.realm, ctx.user, ctx.params.json("msg_ids", check.intList), narrowParam(ctx.params)),
   );
-  r.post("/messages/render", async (ctx: AuthedCtx) => renderPreview(ctx.deps, ctx.realm, ctx.params.str("content")));
+  // Zulip's render preview stores nothing.
+  r.post("/messages/render", async (ctx: AuthedCtx) => renderPreview(ctx.deps, ctx.realm, ctx.params.str("content")), { writes: false });
 
   r.post("/messages/flags", async (ctx: AuthedCtx) => {
     const p = ctx.params;
