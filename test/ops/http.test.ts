@@ -181,12 +181,13 @@ forEachDialect("ops http", (t) => {
       "DELETE /streams/:stream_id", "POST /streams/:stream_id/delete_topic", "POST /user_topics", "POST /drafts",
       "POST /users/me/alert_words", "POST /users/me/muted_users/:muted_user_id", "POST /users/me/status",
       "POST /users/me/presence", "POST /realm/filters", "POST /realm/emoji/:emoji_name", "POST /user_groups/create",
-      "POST /typing", "PATCH /settings", "POST /users",
+      "PATCH /settings", "POST /users",
     ]) expect({ k, writes: writeKeys.has(k) }).toEqual({ k, writes: true });
     // The POST/DELETE routes that store nothing, and only those, stay open (Zulip clients
-    // must still load — /register — and log in; render previews and queue deletion are in memory).
+    // must still load — /register — and log in; render previews, typing relays and queue deletion are in memory).
     expect(routes.filter((r) => r.method !== "GET" && !routeWrites(r)).map(key).sort()).toEqual([
-      "DELETE /events", "POST /dev_fetch_api_key", "POST /fetch_api_key", "POST /jwt/fetch_api_key", "POST /messages/render", "POST /register",
+      "DELETE /events", "POST /dev_fetch_api_key", "POST /fetch_api_key", "POST /jwt/fetch_api_key",
+      "POST /messages/:message_id/typing", "POST /messages/render", "POST /register", "POST /typing",
     ]);
     expect(routes.filter((r) => r.method === "GET" && routeWrites(r)).map(key)).toEqual([]);
     (t.app.config as { readOnly: boolean }).readOnly = true;

@@ -26,6 +26,7 @@ function readTo(ctx: AuthedCtx): (number | string)[] {
 }
 
 export function registerTypingRoutes(r: ApiRouter) {
+  // Typing notifications are relayed, never stored: they stay open in read-only mode.
   r.post("/typing", async (ctx: AuthedCtx) => {
     const op = readOp(ctx);
     const type = ctx.params.str("type", { default: "direct" });
@@ -42,12 +43,12 @@ export function registerTypingRoutes(r: ApiRouter) {
       await sendTyping(ctx.deps, ctx.realm, ctx.user, op, { type: "stream", streamId, topic });
     } else throw errors.invalid("type", "Invalid type");
     return {};
-  });
+  }, { writes: false });
 
   r.post("/messages/:message_id/typing", async (ctx: AuthedCtx) => {
     const id = Number(ctx.c.req.param("message_id"));
     if (!Number.isSafeInteger(id)) throw errors.badRequest("Invalid message(s)");
     await sendEditTyping(ctx.deps, ctx.realm, ctx.user, readOp(ctx), id);
     return {};
-  });
+  }, { writes: false });
 }
