@@ -1,5 +1,6 @@
 // The web client's sign-in endpoints outside /json (docs/auth.md): POST /login (form),
-// POST /logout, GET /login/sso (trusted-header SSO). They set and clear the session
+// POST /logout, GET /login/sso (trusted-header SSO), and the password reset by email
+// (POST /accounts/password/reset, GET|POST /accounts/password/reset/{token}/). They set and clear the session
 // cookie (HttpOnly) and the CSRF cookie (readable by the page).
 import type { Context, Hono } from "hono";
 import type { HttpDeps } from "./context.ts";
@@ -17,6 +18,7 @@ import {
 import type { UserRow } from "../db/repo/users.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import { setLimitHeaders } from "./ratelimit.ts";
+import { confirmPasswordReset, requestPasswordReset } from "../auth/password-reset.ts";
 
 const wantsJson = (c: Context) => (c.req.header("accept") ?? "").includes("application/json");
 
@@ -44,7 +46,7 @@ function originOk(c: Context): boolean {
 
 async function startSession(c: Context, deps: HttpDeps, user: UserRow, next: string) {
   const ip = clientIp(c, deps.config.trustedProxies);
-  const { session, token } = await createSession(deps, user, ip);
+  const { session, token } = await createSession(deps, user, ip, c.req.header("user-agent") || undefined);
   const secure = isHttps(c, deps.config.trustedProxies, deps.config.externalScheme);
   const maxAge = deps.config.sessionDays * 86_400;
   c.header("set-cookie", cookieHeader(SESSION_COOKIE, token, { httpOnly: true, secure, maxAge }), { append: true });
@@ -103,6 +105,61 @@ export function mountWebAuth(app: Hono, deps: HttpDeps) {
       return await startSession(c, deps, await userForRemoteUser(deps, realm, remote), next);
     } catch (e) {
       return failure(c, e, next);
+    }
+  });
+
+  // Always the same answer, so the form reveals nothing about which addresses have accounts.
+  app.post("/accounts/password/reset", async (c) => {
+    try {
+      if (!originOk(c)) throw errors.csrfFailed("Origin does not match.");
+      const realm = await realmOf(c, deps);
+      const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+      const email = typeof form.email === "string" ? form.email.slice(0, 254) : "";
+      const limits = deps.limits;
+      if (limits?.auth.enabled) {
+        for (const key of [`reset-ip:${clientIp(c, deps.config.trustedProxies)}`, `reset:${realm.id}:${email.trim().toLowerCase()}`]) {
+          const r = limits.auth.take(key);
+          setLimitHeaders({ c }, r);
+          if (!r.ok) throw errors.rateLimited(Math.round(r.retryAfter * 1000) / 1000);
+        }
+      }
+      if (email) await requestPasswordReset(deps, realm, email);
+      c.header("cache-control", "no-store");
+      if (wantsJson(c)) return c.json({ result: "success", msg: "If this address has an account, we sent it a link to reset the password." });
+      return c.redirect("/login?reset=sent", 303);
+    } catch (e) {
+      return failure(c, e, "/");
+    }
+  });
+
+  const tokenOk = (t: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(t) && t.length < 2048;
+  app.get("/accounts/password/reset/:token{[^/]+}/", (c) => {
+    const token = c.req.param("token");
+    if (!tokenOk(token)) return c.text("Invalid link", 400);
+    c.header("cache-control", "no-store");
+    c.header("referrer-policy", "no-referrer");
+    return c.html(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>Set a new password</title></head><body>
+<form method="post" action="/accounts/password/reset/${token}/"><label>New password <input type="password" name="new_password" autocomplete="new-password" required></label>
+<button type="submit">Set password</button></form></body></html>`);
+  });
+
+  app.post("/accounts/password/reset/:token{[^/]+}/", async (c) => {
+    try {
+      if (!originOk(c)) throw errors.csrfFailed("Origin does not match.");
+      const realm = await realmOf(c, deps);
+      const token = c.req.param("token");
+      const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+      const password = typeof form.new_password === "string" ? form.new_password : "";
+      if (!tokenOk(token)) throw new ApiError("BAD_REQUEST", "The password reset link is invalid or has expired.");
+      if (!password) throw errors.missing("new_password");
+      await confirmPasswordReset(deps, realm, token, password);
+      c.header("cache-control", "no-store");
+      if (wantsJson(c)) return c.json({ result: "success", msg: "" });
+      return c.redirect("/login?reset=done", 303);
+    } catch (e) {
+      if (e instanceof ApiError && wantsJson(c)) return c.json(errorBody(e), e.status as 400);
+      if (e instanceof ApiError) return c.text(e.message, e.status as 400);
+      throw e;
     }
   });
 
