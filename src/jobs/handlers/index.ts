@@ -6,3 +6,4 @@ import "./outgoing-webhook.ts";
 import "./maintenance.ts";
 import "./digest.ts";
 import "./backup.ts";
+import "./cleanup.ts";
