@@ -3,7 +3,7 @@
 // mentions or DMs (docs/jobs.md). `queueMessageNotifications` runs inside the send
 // transaction, so the jobs exist iff the message committed. The job handlers call back
 // through the ports below (connected in app/app.ts with `app.jobs.provide`).
-import { inArray } from "drizzle-orm";
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { ActionDeps } from "./deps.ts";
 import type { ActionTx } from "./tx.ts";
 import { inTx } from "./tx.ts";
@@ -77,14 +77,22 @@ export async function queueMessageNotifications(tx: ActionTx, deps: ActionDeps, 
     if (!userSettings(u.settings).enable_offline_email_notifications) continue;
     await enqueueMissedMessageEmail(tx, deps.config, { userId: id, messageId: msg.id, trigger });
   }
-  for (const id of wildcardUsers) {
-    const u = users.get(id);
-    if (!u || u.isBot || !u.isActive || triggers.has(id) || id === sender.id) continue;
-    const us = userSettings(u.settings);
-    if (!us.enable_offline_email_notifications) continue;
-    let notify: boolean = us.wildcard_mentions_notify;
-    if (msg.streamId !== null) notify = (await subscriptionOf(tx, id, msg.streamId))?.wildcardMentionsNotify ?? notify;
-    if (notify) await enqueueMissedMessageEmail(tx, deps.config, { userId: id, messageId: msg.id, trigger: wildcardTrigger });
+  if (wildcardUsers.length && msg.streamId !== null) {
+    // the per-subscription override of wildcard_mentions_notify, for all of them in one query
+    const sb = tx.t.subscriptions;
+    const overrides = new Map(
+      (await tx.db.select({ u: sb.userId, w: sb.wildcardMentionsNotify }).from(sb).where(and(eq(sb.streamId, msg.streamId), isNotNull(sb.wildcardMentionsNotify))))
+        .map((r) => [r.u, r.w]),
+    );
+    for (const id of wildcardUsers) {
+      const u = users.get(id);
+      if (!u || u.isBot || !u.isActive || triggers.has(id) || id === sender.id) continue;
+      const us = userSettings(u.settings);
+      if (!us.enable_offline_email_notifications) continue;
+      if (overrides.get(id) ?? us.wildcard_mentions_notify) {
+        await enqueueMissedMessageEmail(tx, deps.config, { userId: id, messageId: msg.id, trigger: wildcardTrigger });
+      }
+    }
   }
 
   // Outgoing webhooks; a message sent by a bot never triggers one (Zulip: avoids bot loops).

@@ -27,7 +27,7 @@ export const pgMigrations: EmbeddedMigration[] = [
  },
  {
   "id": "0006_bots",
-  "sql": "CREATE TABLE \"bot_services\" (\n\t\"bot_user_id\" integer PRIMARY KEY NOT NULL,\n\t\"base_url\" text NOT NULL,\n\t\"token\" text NOT NULL,\n\t\"interface\" integer DEFAULT 1 NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE \"bot_services\" ADD CONSTRAINT \"bot_services_bot_user_id_users_id_fk\" FOREIGN KEY (\"bot_user_id\") REFERENCES \"public\".\"users\"(\"id\") ON DELETE cascade ON UPDATE no action;"
+  "sql": "CREATE TABLE \"bot_services\" (\n\t\"bot_user_id\" integer NOT NULL,\n\t\"base_url\" text NOT NULL,\n\t\"token\" text NOT NULL,\n\t\"interface\" integer DEFAULT 1 NOT NULL,\n\tCONSTRAINT \"bot_services_bot_user_id_pk\" PRIMARY KEY(\"bot_user_id\")\n);\n--> statement-breakpoint\nALTER TABLE \"bot_services\" ADD CONSTRAINT \"bot_services_bot_user_id_users_id_fk\" FOREIGN KEY (\"bot_user_id\") REFERENCES \"public\".\"users\"(\"id\") ON DELETE cascade ON UPDATE no action;"
  },
  {
   "id": "custom/0100_messages_search",

@@ -117,6 +117,22 @@ forEachDialect("jobs integration", (t) => {
     expect(mailsTo(alice.deliveryEmail)).toEqual([]);
   });
 
+  test("a stream wildcard mention emails subscribers who keep wildcard_mentions_notify on", async () => {
+    const alice = await person();
+    const gina = await person();
+    const hank = await person();
+    const stream = `wild-${t.dialect}`;
+    for (const u of [alice, gina, hank]) {
+      expect((await t.api("POST", "/users/me/subscriptions", { as: u, params: { subscriptions: [{ name: stream }] } })).status).toBe(200);
+    }
+    expect((await t.api("PATCH", "/settings", { as: hank, params: { wildcard_mentions_notify: false } })).status).toBe(200);
+    await send(alice, { type: "stream", to: stream, topic: "news", content: "@**all** release today" });
+    await waitFor(() => mailsTo(gina.deliveryEmail).length > 0, { timeoutMs: 15_000, what: "wildcard email" });
+    await idle();
+    expect(mailsTo(hank.deliveryEmail)).toEqual([]);
+    expect(mailsTo(alice.deliveryEmail)).toEqual([]);
+  });
+
   test("messages to a bot, and a rolled-back send, queue no email", async () => {
     const alice = await person();
     const bot = await t.user({ isBot: true, botType: 1, botOwnerId: alice.id });
