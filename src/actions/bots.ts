@@ -11,6 +11,7 @@ import { validateFullName } from "../domain/validate.ts";
 import { createUser } from "./users.ts";
 import { botDict } from "./user-objects.ts";
 import { audit, AuditEvent } from "./audit.ts";
+import { botServicesOf, insertBotService } from "../db/repo/bots.ts";
 
 export const BOT_TYPES = [1, 2, 3] as const;
 
@@ -30,7 +31,11 @@ export function botEmail(shortName: string, realm: RealmRow, externalHost: strin
   return `${shortName}-bot@${host.includes(".") ? host : host + ".local"}`;
 }
 
-export async function createBot(deps: ActionDeps, actor: UserRow, input: { fullName: string; shortName: string; botType?: number }): Promise<UserRow> {
+export async function createBot(
+  deps: ActionDeps,
+  actor: UserRow,
+  input: { fullName: string; shortName: string; botType?: number; payloadUrl?: string; interfaceType?: number },
+): Promise<UserRow> {
   const botType = input.botType ?? 1;
   if (!(BOT_TYPES as readonly number[]).includes(botType)) throw errors.invalid("bot_type", "Invalid bot type");
   if (actor.isBot) throw errors.badRequest("Bots cannot create bots.");
@@ -39,23 +44,54 @@ export async function createBot(deps: ActionDeps, actor: UserRow, input: { fullN
   const short = input.shortName.trim().toLowerCase();
   if (!/^[a-z0-9][a-z0-9._-]{0,40}$/.test(short)) throw errors.invalid("short_name", "Bad name or username");
   validateFullName(input.fullName);
-  return createUser(deps, {
-    realmId: realm.id,
-    email: botEmail(short, realm, deps.config.externalHost),
-    fullName: input.fullName,
-    isBot: true,
-    botType,
-    botOwnerId: actor.id,
-    role: Role.MEMBER,
-    actorId: actor.id,
+  // Outgoing-webhook bots (type 3) need the URL their messages are POSTed to (Zulip: payload_url).
+  const service = botType === 3 ? validService(input.payloadUrl, input.interfaceType) : null;
+  // createUser's transaction joins this one: the bot and its service commit together.
+  return inTx(deps, async (tx) => {
+    const bot = await createUser(deps, {
+      realmId: realm.id,
+      email: botEmail(short, realm, deps.config.externalHost),
+      fullName: input.fullName,
+      isBot: true,
+      botType,
+      botOwnerId: actor.id,
+      role: Role.MEMBER,
+      actorId: actor.id,
+    });
+    if (service) await insertBotService(tx, { botUserId: bot.id, baseUrl: service.url, token: randomToken(), interface: service.iface });
+    return bot;
   });
+}
+
+function validService(payloadUrl: string | undefined, interfaceType: number | undefined): { url: string; iface: number } {
+  if (!payloadUrl) throw errors.missing("payload_url");
+  let u: URL;
+  try {
+    u = new URL(payloadUrl);
+  } catch {
+    throw errors.invalid("payload_url", "payload_url is not a URL");
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw errors.invalid("payload_url", "payload_url is not a URL");
+  const iface = interfaceType ?? 1;
+  if (iface !== 1 && iface !== 2) throw errors.invalid("interface_type", "Invalid interface type");
+  return { url: u.toString(), iface };
+}
+
+function randomToken(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
 }
 
 /** GET /bots: all bots for admins, one's own for everybody else; keys included (the audience may see them). */
 export async function listBots(deps: ActionDeps, viewer: UserRow): Promise<Record<string, unknown>[]> {
   if (viewer.isBot) return [];
   const all = (await usersInRealm(deps.store, viewer.realmId)).filter((u) => u.isBot);
-  return all.filter((b) => isAdminRole(viewer.role) || b.botOwnerId === viewer.id).map((b) => botDict(deps, b));
+  const visible = all.filter((b) => isAdminRole(viewer.role) || b.botOwnerId === viewer.id);
+  const services = await botServicesOf(deps.store, visible.filter((b) => b.botType === 3).map((b) => b.id));
+  return visible.map((b) => {
+    const s = services.get(b.id);
+    const d = botDict(deps, b);
+    return s ? { ...d, services: [{ base_url: s.baseUrl, interface: s.interface, token: s.token }] } : d;
+  });
 }
 
 /** PATCH /bots/{id}: owner or admin; only admins may hand a bot to another owner. */

@@ -1,7 +1,7 @@
 // Invitations by email (one use) and reusable invite links, and joining through them or
-// through open registration. Until the jobs area sends email, the join link of an email
-// invitation is visible to its inviter and the admins (GET /invites `link_url`) and is
-// printed by the CLI.
+// through open registration. An email invitation is emailed (the email job commits with
+// the invitation); its join link is also visible to its inviter and the admins
+// (GET /invites `link_url`) and is printed by the CLI.
 import { inTx } from "./tx.ts";
 import type { ActionDeps } from "./deps.ts";
 import { realmById, type RealmRow } from "../db/repo/realms.ts";
@@ -17,6 +17,8 @@ import { randomAlnum } from "../lib/random.ts";
 import { realmUrl } from "../http/urls.ts";
 import { audit, AuditEvent } from "./audit.ts";
 import { createUser } from "./users.ts";
+import { invitationEmail } from "../email/templates.ts";
+import { enqueueEmail } from "../jobs/handlers/email.ts";
 
 const DEFAULT_EXPIRY_MINUTES = 10 * 24 * 60;
 
@@ -76,7 +78,11 @@ export async function inviteByEmail(deps: ActionDeps, actor: UserRow, emails: st
         createdAt: deps.now(), expiresAt: expiry(deps, input.expiresInMinutes),
       });
       await audit(tx, deps, { realmId: realm.id, actorId: actor.id, eventType: AuditEvent.INVITE_CREATED, extra: { invite_id: inv.id, email, role } });
-      out.push({ email, link: joinLink(deps, realm, token) });
+      const link = joinLink(deps, realm, token);
+      // Jobs integration: the invitation email commits with the invitation (docs/jobs.md).
+      const mail = invitationEmail({ realmName: realm.name, inviterName: actor.fullName, acceptUrl: link });
+      await enqueueEmail(tx, { to: email, subject: mail.subject, text: mail.text, html: mail.html });
+      out.push({ email, link });
     }
     return out;
   });

@@ -26,6 +26,7 @@ import { renderMarkdown, renderTopicLinks, type MarkdownLookups } from "../markd
 import { messageObjects, recipientId } from "./message-objects.ts";
 import { resolveNarrow } from "./narrow.ts";
 import { accessMessage } from "./message-access.ts";
+import { queueMessageNotifications } from "./message-notifications.ts";
 
 export const LARGER_THAN_MAX_MESSAGE_ID = 10000000000000000;
 
@@ -239,6 +240,12 @@ export async function sendMessage(deps: ActionDeps, realm: RealmRow, sender: Use
       if (f.join() !== baseFlags.join()) perUser[uid] = { flags: f };
     }
     const obj = await newMessageObject(tx, realm, sender, msg, stream, lookups.linkifiers ?? [], deps.config);
+    // Jobs integration (docs/jobs.md): missed-message emails and outgoing webhooks are
+    // queued in this transaction, so they exist iff the message commits.
+    await queueMessageNotifications(tx, deps, {
+      realm, sender, msg, recipients, mentioned, mentionedAnywhere: rendered.mentionedUserIds,
+      topicWildcardUsers: topicParticipants, messageObject: obj!,
+    });
     tx.notifyEnvelope({
       event: { type: "message", message: obj!, flags: baseFlags },
       userIds: allRecipients,

@@ -15,6 +15,7 @@ import { authenticateApiKey } from "../auth/apikey.ts";
 import { webRoutes } from "../web/server/routes.ts";
 import { createJobs, type Jobs, type JobsOptions } from "../jobs/index.ts";
 import { jobsCollector } from "../jobs/metrics.ts";
+import { missedMessageSource, outgoingWebhookPorts } from "../actions/message-notifications.ts";
 import { EMAIL_QUEUE } from "../jobs/handlers/email.ts";
 import { createOps, type Ops } from "../ops/index.ts";
 import { ErrorReporter, tapErrors, type ErrorMail } from "../ops/alerts.ts";
@@ -151,6 +152,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const jobs = createJobs(deps, opts.jobs);
   ops.metrics.registerCollector(jobsCollector(jobs));
+  // The job handlers' ports into the messages area (missed-message emails, outgoing webhooks).
+  jobs.provide({ missedMessages: missedMessageSource(deps), outgoingWebhooks: outgoingWebhookPorts(deps) });
   // Error reports to HEARTH_ADMINS go out through the email queue. Bound to this (no
   // transaction) context: an error logged inside a transaction that then rolls back must
   // not take its report down with it, as joining that transaction would.

@@ -9,6 +9,9 @@ import { inTx } from "../actions/tx.ts";
 import { deleteSession, insertSession, sessionById, type SessionRow } from "../db/repo/sessions.ts";
 import { userById, type UserRow } from "../db/repo/users.ts";
 import { errors } from "../domain/errors.ts";
+import { realmById } from "../db/repo/realms.ts";
+import { newLoginEmail } from "../email/templates.ts";
+import { enqueueEmail } from "../jobs/handlers/email.ts";
 import { randomToken, safeEqual } from "../lib/random.ts";
 
 export const SESSION_COOKIE = "hearth_session";
@@ -31,13 +34,18 @@ export interface NewSession {
   token: string;
 }
 
-export async function createSession(deps: ActionDeps, user: UserRow, ip: string): Promise<NewSession> {
+export async function createSession(deps: ActionDeps, user: UserRow, ip: string, device = "a web browser"): Promise<NewSession> {
   if (user.isBot) throw errors.authenticationFailed();
   const now = deps.now();
   const expiresAt = new Date(now.getTime() + deps.config.sessionDays * 86_400_000);
-  const session = await inTx(deps, (tx) =>
-    insertSession(tx, { id: randomToken(24), userId: user.id, realmId: user.realmId, csrfToken: randomToken(24), createdAt: now, expiresAt, ip }),
-  );
+  const realm = await realmById(deps.store, user.realmId);
+  const session = await inTx(deps, async (tx) => {
+    const row = await insertSession(tx, { id: randomToken(24), userId: user.id, realmId: user.realmId, csrfToken: randomToken(24), createdAt: now, expiresAt, ip });
+    // Jobs integration: the new-login notice (Zulip's enable_login_emails) commits with the session.
+    const mail = newLoginEmail({ realmName: realm?.name ?? "Hearth", userName: user.fullName, when: now, device: device.slice(0, 200), ip });
+    await enqueueEmail(tx, { to: user.deliveryEmail, subject: mail.subject, text: mail.text, html: mail.html });
+    return row;
+  });
   const token = await new SignJWT({ sid: session.id })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(String(user.id))

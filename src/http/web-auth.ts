@@ -32,7 +32,8 @@ async function realmOf(c: Context, deps: HttpDeps): Promise<RealmRow> {
   return realm;
 }
 
-function originOk(c: Context): boolean {
+/** A form post from another site (no CSRF token exists before login): refused. */
+export function originOk(c: Context): boolean {
   const origin = c.req.header("origin");
   if (!origin || origin === "null") return !origin;
   try {
@@ -44,7 +45,7 @@ function originOk(c: Context): boolean {
 
 async function startSession(c: Context, deps: HttpDeps, user: UserRow, next: string) {
   const ip = clientIp(c, deps.config.trustedProxies);
-  const { session, token } = await createSession(deps, user, ip);
+  const { session, token } = await createSession(deps, user, ip, c.req.header("user-agent") || undefined);
   const secure = isHttps(c, deps.config.trustedProxies, deps.config.externalScheme);
   const maxAge = deps.config.sessionDays * 86_400;
   c.header("set-cookie", cookieHeader(SESSION_COOKIE, token, { httpOnly: true, secure, maxAge }), { append: true });
@@ -105,6 +106,7 @@ export function mountWebAuth(app: Hono, deps: HttpDeps) {
       return failure(c, e, next);
     }
   });
+
 
   app.post("/logout", async (c) => {
     try {

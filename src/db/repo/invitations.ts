@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import type { Q, Tables } from "../types.ts";
 
 export type InvitationRow = Tables["invitations"]["$inferSelect"];
@@ -25,4 +25,10 @@ export async function invitationsInRealm(q: Q, realmId: number): Promise<Invitat
 
 export async function updateInvitation(q: Q, id: number, values: Partial<Tables["invitations"]["$inferInsert"]>): Promise<void> {
   await q.db.update(q.t.invitations).set(values).where(eq(q.t.invitations.id, id));
+}
+
+/** Expired invitations nobody accepted (housekeeping); accepted ones stay as the record of who invited whom. */
+export async function deleteExpiredInvitations(q: Q, now: Date): Promise<void> {
+  const i = q.t.invitations;
+  await q.db.delete(i).where(and(lt(i.expiresAt, now), isNull(i.acceptedAt)));
 }

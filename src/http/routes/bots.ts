@@ -13,6 +13,8 @@ export function registerBotRoutes(r: ApiRouter) {
       fullName: ctx.params.str("full_name"),
       shortName: ctx.params.str("short_name"),
       botType: ctx.params.json("bot_type", check.int, { optional: true }) ?? 1,
+      payloadUrl: jsonOrPlainString(ctx.params.str("payload_url", { optional: true })),
+      interfaceType: ctx.params.json("interface_type", check.int, { optional: true }),
     });
     return {
       user_id: bot.id,
@@ -51,4 +53,15 @@ async function findBot(ctx: AuthedCtx) {
   const bot = await findUser(ctx.deps, ctx.realm.id, ctx.c.req.param("bot_id")!).catch(() => null);
   if (!bot?.isBot) throw errors.badRequest("No such bot");
   return bot;
+}
+
+/** Zulip declares payload_url as Json[str]; plain strings are accepted too. */
+function jsonOrPlainString(raw: string | undefined): string | undefined {
+  if (raw === undefined || !raw.startsWith('"')) return raw;
+  try {
+    const v: unknown = JSON.parse(raw);
+    return typeof v === "string" ? v : raw;
+  } catch {
+    return raw;
+  }
 }

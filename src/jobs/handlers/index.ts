@@ -7,3 +7,4 @@ import "./maintenance.ts";
 import "./digest.ts";
 import "./backup.ts";
 import "./uploads.ts";
+import "./cleanup.ts";

@@ -7,6 +7,7 @@ import type { HttpDeps, ApiCtx } from "../../http/context.ts";
 import { Params } from "../../http/params.ts";
 import { subdomainFor } from "../../http/realm.ts";
 import { clientIp } from "../../http/ip.ts";
+import { originOk } from "../../http/web-auth.ts";
 import { ApiError } from "../../domain/errors.ts";
 import { completeSetup, needsSetup } from "../../actions/setup.ts";
 import { realmForSubdomain } from "../../actions/realms.ts";
@@ -164,11 +165,32 @@ export function webRoutes(app: Hono, deps: HttpDeps) {
   };
   app.get("/accounts/password/reset", resetPage);
   app.get("/accounts/password/reset/", resetPage);
+  // Before login there is no CSRF token: a reset form posted from another site is refused
+  // by its Origin, and requests are rate-limited like logins (per address and per IP).
+  const resetGuard = (c: Context, email?: string): Response | null => {
+    if (!originOk(c)) return c.text("Cross-site request refused.", 403);
+    const limits = deps.limits;
+    if (limits?.auth.enabled) {
+      const keys = [`reset-ip:${clientIp(c, deps.config.trustedProxies)}`];
+      if (email) keys.push(`reset:${email.trim().toLowerCase()}`);
+      for (const key of keys) {
+        const r = limits.auth.take(key);
+        if (!r.ok) {
+          c.header("retry-after", String(Math.ceil(r.retryAfter)));
+          return c.text("Too many attempts; try again later.", 429);
+        }
+      }
+    }
+    return null;
+  };
   app.post("/accounts/password/reset/", async (c) => {
     const realm = await realmOf(c);
     if (!realm) return c.redirect("/", 302);
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const email = typeof body.email === "string" ? body.email : "";
+    const email = typeof body.email === "string" ? body.email.slice(0, 254) : "";
+    const refused = resetGuard(c, email);
+    if (refused) return refused;
+    c.header("cache-control", "no-store");
     const { canSend } = await requestPasswordReset(deps, realm, email);
     // The same answer whether or not the account exists: no address enumeration.
     return html(c, ResetPage({ realmName: realm.name, sent: true, noEmail: !canSend }));
@@ -191,6 +213,8 @@ export function webRoutes(app: Hono, deps: HttpDeps) {
   app.post(TOKEN + "/", async (c) => {
     const realm = await realmOf(c);
     if (!realm) return c.redirect("/", 302);
+    const refused = resetGuard(c);
+    if (refused) return refused;
     const token = c.req.param("token")!;
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     try {

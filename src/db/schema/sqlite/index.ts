@@ -7,3 +7,4 @@ export * from "./satellites.ts";
 export * from "./events.ts";
 export * from "./jobs.ts";
 export * from "./messages.ts";
+export * from "./bots.ts";
