@@ -11,11 +11,12 @@ import { userByEmail, userById, type UserRow } from "../db/repo/users.ts";
 import {
   dmGroupMembers, fetchExact, fetchSide, firstMatchingId, getOrCreateDmGroup, insertFlagRows,
   insertMessage, matchingIds, messagesByIds, narrowSql, readSql, receivedSql, readersOf, lockUser,
-  type MessageRow,
+  readIntervalsOf, replaceReadIntervals, type MessageRow,
 } from "../db/repo/messages.ts";
 import { activeSubscriberIds, lockStream, streamById, streamByName, subscriptionOf, updateStream, type StreamRow } from "../db/repo/streams.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { FlagBit, Wildcard } from "../domain/flags.ts";
+import { contains, union } from "../domain/intervals.ts";
 import { avatarUrl } from "../domain/avatars.ts";
 import type { NarrowTerm } from "../domain/narrow.ts";
 import { Role, isGuestRole } from "../domain/roles.ts";
@@ -98,7 +99,16 @@ async function resolveStream(q: Q, realmId: number, x: string | number): Promise
 async function markSentRead(q: Q, userId: number, id: number): Promise<void> {
   const r = q.t.readIntervals;
   const last = (await q.db.select().from(r).where(eq(r.userId, userId)).orderBy(sql`${r.startId} desc`).limit(1))[0];
-  if (last && last.endId >= id) return;
+  if (last && last.endId >= id) {
+    // Ids are allocated before the user lock is taken, so a concurrent send with a larger
+    // id may have marked itself first; then this id can sit in a gap below the last
+    // interval. Rare: fall back to a general union.
+    if (last.startId <= id) return;
+    const before = await readIntervalsOf(q, userId);
+    if (contains(before, id)) return;
+    await replaceReadIntervals(q, userId, before, union(before, [[id, id]]));
+    return;
+  }
   if (last && (last.endId === id - 1 || (id - last.endId < 10_000 && !(await receivedBetween(q, userId, last.endId, id))))) {
     await q.db.update(r).set({ endId: id }).where(eq(r.id, last.id));
     return;
