@@ -40,6 +40,7 @@ let ctx: Ctx;
 const LINKIFIER_BUDGET_MS = 25;
 const MAX_QUOTE_DEPTH = 16;
 const EMPHASIS_WINDOW = 300;
+const MAX_DELIMITER_RUNS = 16;
 const LINK_WINDOW = 2000;
 let quoteLexDepth = 0;
 const MAX_STASH_NESTING = 20;
@@ -531,7 +532,18 @@ md.use({
       // Emphasis never spans lines in Zulip, and marked's delimiter search is
       // linear per delimiter, so the search is confined to a bounded window.
       const nl = fullSrc.indexOf("\n");
-      const end = Math.min(nl < 0 ? fullSrc.length : nl, EMPHASIS_WINDOW);
+      let end = Math.min(nl < 0 ? fullSrc.length : nl, EMPHASIS_WINDOW);
+      // marked re-scans every delimiter run inside the window, so a line dense with
+      // asterisks costs runs × window per emphasis start; no real emphasis span holds
+      // more than a few dozen runs, so the window also ends at the MAX_DELIMITER_RUNS-th.
+      for (let i = 0, runs = 0; i < end; i++) {
+        if (fullSrc.charCodeAt(i) !== 42 /* * */) continue;
+        while (i + 1 < end && fullSrc.charCodeAt(i + 1) === 42) i++;
+        if (++runs > MAX_DELIMITER_RUNS) {
+          end = i + 1;
+          break;
+        }
+      }
       const src = fullSrc.slice(0, end);
       // marked aligns maskedSrc with src from the end, so align before cutting.
       const maskedSrc = fullMasked.slice(fullMasked.length - fullSrc.length).slice(0, end);
