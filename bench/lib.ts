@@ -54,7 +54,8 @@ export interface SpawnedServer {
 export async function spawnHearth(env: Record<string, string> = {}): Promise<SpawnedServer & { email: string; apiKey: string }> {
   const root = join(import.meta.dir, "..");
   const dir = mkdtempSync(join(tmpdir(), "hearth-bench-"));
-  const baseEnv = { PATH: process.env.PATH ?? "", HEARTH_DATA_DIR: dir, HEARTH_LOG_LEVEL: "warn", ...env };
+  // Rate limits off: the benchmark measures the request path, not the limiter refusing it.
+  const baseEnv = { PATH: process.env.PATH ?? "", HEARTH_DATA_DIR: dir, HEARTH_LOG_LEVEL: "warn", HEARTH_RATE_LIMIT_PER_MINUTE: "0", HEARTH_AUTH_RATE_LIMIT_PER_MINUTE: "0", ...env };
   const created = Bun.spawnSync([process.execPath, join(root, "src/main.ts"), "user", "create", "--email", "bench@example.com", "--full-name", "Bench", "--role", "owner", "--json"], { env: baseEnv });
   const { api_key } = JSON.parse(created.stdout.toString());
   const port = 30000 + Math.floor(Math.random() * 20000);
