@@ -1,6 +1,6 @@
 import { inTx } from "./tx.ts";
 import type { ActionDeps } from "./deps.ts";
-import { realmBySubdomain, insertRealm, realmById, updateRealm, type RealmRow } from "../db/repo/realms.ts";
+import { realmBySubdomain, realmBySubdomainFast, insertRealm, realmById, updateRealm, type RealmRow } from "../db/repo/realms.ts";
 import { activeUserIdsInRealm, type UserRow } from "../db/repo/users.ts";
 import { errors } from "../domain/errors.ts";
 import { validateSubdomain } from "../domain/validate.ts";
@@ -103,7 +103,10 @@ export async function reactivateRealm(deps: ActionDeps, realmId: number): Promis
   });
 }
 
-/** The realm served at a subdomain (for HTTP entry points outside the API router). */
+/**
+ * The realm served at a subdomain: every HTTP request asks, so it is a prepared statement
+ * on the store's read connection (not for use inside a transaction).
+ */
 export async function realmForSubdomain(deps: Pick<ActionDeps, "store">, subdomain: string): Promise<RealmRow | undefined> {
-  return realmBySubdomain(deps.store, subdomain);
+  return realmBySubdomainFast(deps.store, subdomain);
 }

@@ -129,6 +129,16 @@ export async function getUser(deps: ActionDeps, viewer: UserRow, idOrEmail: stri
   return o;
 }
 
+/** A user by API email, or undefined (operator tools: the CLI looks users up by email). */
+export async function userWithEmail(deps: Pick<ActionDeps, "store">, realmId: number, email: string): Promise<UserRow | undefined> {
+  return userByEmail(deps.store, realmId, email);
+}
+
+/** Every user of a realm, bots and deactivated users included (operator listing; no viewer). */
+export async function realmUsersForOperator(deps: Pick<ActionDeps, "store">, realmId: number): Promise<UserRow[]> {
+  return usersInRealm(deps.store, realmId);
+}
+
 export async function findUser(deps: Pick<ActionDeps, "store">, realmId: number, idOrEmail: string | number): Promise<UserRow> {
   let u: UserRow | undefined;
   if (typeof idOrEmail === "number" || /^\d+$/.test(idOrEmail)) u = await userById(deps.store, Number(idOrEmail));

@@ -6,8 +6,7 @@ import type { Context, Hono } from "hono";
 import { ApiError, errors } from "../domain/errors.ts";
 import { Params } from "./params.ts";
 import { errorResponse } from "./errors.ts";
-import { subdomainFor } from "./realm.ts";
-import { realmBySubdomainFast } from "../db/repo/realms.ts";
+import { realmOfRequest } from "./realm.ts";
 import type { ApiCtx, ApiHandler, AuthMode, HttpDeps } from "./context.ts";
 import { clientIp } from "./ip.ts";
 
@@ -82,7 +81,7 @@ async function runApi(c: Context, route: RouteDef, deps: HttpDeps, surface: "api
       realm: null, user: null,
       ip: clientIp(c, deps.config.trustedProxies),
     };
-    const realm = await realmBySubdomainFast(deps.store, subdomainFor(c.req.header("host") ?? url.host, deps.config.externalHost));
+    const realm = await realmOfRequest(deps, c);
     if (!realm && !route.opts.realmOptional) throw errors.noSuchRealm();
     if (realm?.deactivated && !route.opts.realmOptional) throw errors.realmDeactivated();
     ctx.realm = realm ?? null;

@@ -5,9 +5,8 @@ import type { Context, Hono } from "hono";
 import type { HttpDeps } from "./context.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { errorBody } from "./errors.ts";
-import { subdomainFor } from "./realm.ts";
+import { realmOfRequest } from "./realm.ts";
 import { clientIp, isHttps } from "./ip.ts";
-import { realmForSubdomain } from "../actions/realms.ts";
 import { recordLoginFailureBurst } from "../actions/audit.ts";
 import { authenticatePassword } from "../auth/login.ts";
 import { remoteUserFrom, userForRemoteUser } from "../auth/remote-user.ts";
@@ -26,7 +25,7 @@ function safeNext(next: unknown): string {
 }
 
 async function realmOf(c: Context, deps: HttpDeps): Promise<RealmRow> {
-  const realm = await realmForSubdomain(deps, subdomainFor(c.req.header("host") ?? new URL(c.req.url).host, deps.config.externalHost));
+  const realm = await realmOfRequest(deps, c);
   if (!realm) throw errors.noSuchRealm();
   if (realm.deactivated) throw errors.realmDeactivated();
   return realm;

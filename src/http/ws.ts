@@ -8,8 +8,7 @@ import type { HttpDeps, ApiCtx } from "./context.ts";
 import { Params } from "./params.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { errorBody } from "./errors.ts";
-import { subdomainFor } from "./realm.ts";
-import { realmBySubdomain } from "../db/repo/realms.ts";
+import { realmOfRequest } from "./realm.ts";
 import { clientIp } from "./ip.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import type { UserRow } from "../db/repo/users.ts";
@@ -42,7 +41,7 @@ export function webSocketRoute(deps: HttpDeps) {
           return c.json({ result: "error", msg: "Expected a WebSocket upgrade", code: "BAD_REQUEST" }, 426);
         }
         const url = new URL(c.req.url);
-        const realm = await realmBySubdomain(deps.store, subdomainFor(c.req.header("host") ?? url.host, deps.config.externalHost));
+        const realm = await realmOfRequest(deps, c);
         if (realm?.deactivated) throw errors.realmDeactivated();
         if (!realm) throw errors.noSuchRealm();
         const ctx: ApiCtx = {

@@ -3,8 +3,8 @@ import { cliDeps, configFromArgs } from "../shared.ts";
 import { UsageError } from "../args.ts";
 import { createUser } from "../../actions/users.ts";
 import { subscribe } from "../../actions/streams.ts";
-import { realmBySubdomain } from "../../db/repo/realms.ts";
-import { userByEmail } from "../../db/repo/users.ts";
+import { realmForSubdomain } from "../../actions/realms.ts";
+import { userWithEmail } from "../../actions/users.ts";
 import { checkBackups, checkQueues, checkSendReceive, UNKNOWN, type Bot } from "../../ops/check.ts";
 import { backupDirOf } from "../../ops/backup/schedule.ts";
 import type { Config } from "../../config/definition.ts";
@@ -29,15 +29,15 @@ function localUrl(config: Config) {
 
 /** The two monitoring bots, created on first use (the check runs on the server's host, with its configuration). */
 export async function monitoringBots(deps: ActionDeps, subdomain: string): Promise<[Bot, Bot]> {
-  const realm = await realmBySubdomain(deps.store, subdomain);
+  const realm = await realmForSubdomain(deps, subdomain);
   if (!realm) throw new UsageError(`no organization with subdomain "${subdomain}"`);
   const bots: Bot[] = [];
   for (const [email, name] of [[SENDER, "Check sender"], [RECEIVER, "Check receiver"]] as const) {
-    const u = (await userByEmail(deps.store, realm.id, email)) ?? (await createUser(deps, { realmId: realm.id, email, fullName: name, isBot: true, botType: 1 }));
+    const u = (await userWithEmail(deps, realm.id, email)) ?? (await createUser(deps, { realmId: realm.id, email, fullName: name, isBot: true, botType: 1 }));
     bots.push({ email: u.email, apiKey: u.apiKey, userId: u.id });
   }
   // Created by the sender on first use; afterwards the sender is a member and the call is a no-op.
-  const sender = (await userByEmail(deps.store, realm.id, SENDER))!;
+  const sender = (await userWithEmail(deps, realm.id, SENDER))!;
   await subscribe(deps, sender, {
     streams: [{ name: MONITORING_STREAM, description: "Hearth's end-to-end delivery check (`hearth check`)" }],
     principals: bots.map((b) => b.userId),

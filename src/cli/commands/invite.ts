@@ -2,8 +2,8 @@ import type { Command } from "../commands.ts";
 import { cliDeps } from "../shared.ts";
 import { UsageError } from "../args.ts";
 import { createInviteLink, inviteByEmail } from "../../actions/invites.ts";
-import { realmBySubdomain } from "../../db/repo/realms.ts";
-import { userByEmail } from "../../db/repo/users.ts";
+import { realmForSubdomain } from "../../actions/realms.ts";
+import { userWithEmail } from "../../actions/users.ts";
 import { ROLE_NAMES } from "../../domain/roles.ts";
 import { ApiError } from "../../domain/errors.ts";
 
@@ -21,8 +21,8 @@ export const inviteCreateCommand: Command = {
     if (role === undefined) throw new UsageError("unknown role");
     const deps = await cliDeps(args);
     try {
-      const realm = await realmBySubdomain(deps.store, typeof args.flags.realm === "string" ? args.flags.realm : "");
-      const by = realm && (await userByEmail(deps.store, realm.id, args.flags.by));
+      const realm = await realmForSubdomain(deps, typeof args.flags.realm === "string" ? args.flags.realm : "");
+      const by = realm && (await userWithEmail(deps, realm.id, args.flags.by));
       if (!realm || !by) {
         io.err("hearth invite create: no such organization or inviting user");
         return 1;

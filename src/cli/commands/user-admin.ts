@@ -8,8 +8,8 @@ import { UsageError } from "../args.ts";
 import { deactivateUser, reactivateUser, setCanForgeSender, setPassword, updateUserByAdmin } from "../../actions/users.ts";
 import { deactivateRealm } from "../../actions/realms.ts";
 import { auditJson, listAudit } from "../../actions/audit.ts";
-import { realmBySubdomain } from "../../db/repo/realms.ts";
-import { userByEmail, usersInRealm } from "../../db/repo/users.ts";
+import { realmForSubdomain } from "../../actions/realms.ts";
+import { userWithEmail, realmUsersForOperator } from "../../actions/users.ts";
 import { ROLE_NAMES } from "../../domain/roles.ts";
 import { ApiError } from "../../domain/errors.ts";
 import type { ParsedArgs } from "../args.ts";
@@ -21,7 +21,7 @@ async function withRealm(args: ParsedArgs, io: CliIo, fn: (deps: Deps, realmId: 
   const subdomain = typeof args.flags.realm === "string" ? args.flags.realm.toLowerCase() : "";
   const deps = await cliDeps(args);
   try {
-    const realm = await realmBySubdomain(deps.store, subdomain);
+    const realm = await realmForSubdomain(deps, subdomain);
     if (!realm) {
       io.err(`hearth: no organization with subdomain "${subdomain}"`);
       return 1;
@@ -41,7 +41,7 @@ async function withRealm(args: ParsedArgs, io: CliIo, fn: (deps: Deps, realmId: 
 async function target(deps: Deps, realmId: number, args: ParsedArgs) {
   const email = args.flags.email;
   if (typeof email !== "string") throw new UsageError("--email is required");
-  const u = await userByEmail(deps.store, realmId, email);
+  const u = await userWithEmail(deps, realmId, email);
   if (!u) throw new ApiError("BAD_REQUEST", `no user ${email}`);
   return u;
 }
@@ -127,7 +127,7 @@ export const userListCommand: Command = {
   booleanFlags: ["json"],
   maxPositional: 0,
   run: (args, io) => withRealm(args, io, async (deps, realmId) => {
-    const users = await usersInRealm(deps.store, realmId);
+    const users = await realmUsersForOperator(deps, realmId);
     const names = Object.fromEntries(Object.entries(ROLE_NAMES).filter(([k]) => k !== "administrator").map(([k, v]) => [v, k]));
     if (args.flags.json) {
       io.out(JSON.stringify(users.map((u) => ({ user_id: u.id, email: u.email, full_name: u.fullName, role: u.role, is_active: u.isActive, is_bot: u.isBot }))));

@@ -2,7 +2,8 @@ import type { Command } from "../commands.ts";
 import { cliDeps } from "../shared.ts";
 import { createUser } from "../../actions/users.ts";
 import { createRealm } from "../../actions/realms.ts";
-import { countRealms, realmBySubdomain } from "../../db/repo/realms.ts";
+import { realmForSubdomain } from "../../actions/realms.ts";
+import { needsSetup } from "../../actions/setup.ts";
 import { ROLE_NAMES } from "../../domain/roles.ts";
 import { UsageError } from "../args.ts";
 
@@ -30,9 +31,9 @@ export const userCreateCommand: Command = {
     const subdomain = typeof args.flags.realm === "string" ? args.flags.realm.toLowerCase() : "";
     const deps = await cliDeps(args);
     try {
-      let realm = await realmBySubdomain(deps.store, subdomain);
+      let realm = await realmForSubdomain(deps, subdomain);
       if (!realm) {
-        if (subdomain !== "" || (await countRealms(deps.store)) > 0) {
+        if (subdomain !== "" || !(await needsSetup(deps))) {
           io.err(`hearth user create: no organization with subdomain "${subdomain}" (create it with \`hearth realm create\`)`);
           return 1;
         }

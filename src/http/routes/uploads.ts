@@ -8,11 +8,10 @@ import type { ApiRouter } from "../router.ts";
 import type { ApiCtx, AuthedCtx, HttpDeps } from "../context.ts";
 import { Params } from "../params.ts";
 import { errorResponse } from "../errors.ts";
-import { subdomainFor } from "../realm.ts";
+import { realmOfRequest } from "../realm.ts";
 import { clientIp } from "../ip.ts";
 import { errors } from "../../domain/errors.ts";
 import { gravatarUrl } from "../../domain/avatars.ts";
-import { realmForSubdomain } from "../../actions/realms.ts";
 import { uploadFile, uploadErrors, dispositionFor } from "../../actions/uploads.ts";
 import {
   TEMPORARY_URL_SECONDS, accessibleUpload, listAttachments, pathIdFromUploadPath, removeAttachment, temporaryUploadUrl, uploadForToken,
@@ -95,7 +94,7 @@ export function registerUploadRoutes(r: ApiRouter) {
 /** The realm of the Host and the user behind the session cookie or Basic credentials (or null). */
 async function viewer(c: Context, deps: HttpDeps): Promise<{ user: UserRow | null; realmId: number | null }> {
   const url = new URL(c.req.url);
-  const realm = await realmForSubdomain(deps, subdomainFor(c.req.header("host") ?? url.host, deps.config.externalHost));
+  const realm = await realmOfRequest(deps, c);
   if (!realm || realm.deactivated) return { user: null, realmId: null };
   const ctx: ApiCtx = {
     c, req: c.req.raw, url, deps, params: Params.fromQuery(url),

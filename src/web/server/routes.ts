@@ -5,12 +5,11 @@
 import type { Context, Hono } from "hono";
 import type { HttpDeps, ApiCtx } from "../../http/context.ts";
 import { Params } from "../../http/params.ts";
-import { subdomainFor } from "../../http/realm.ts";
+import { realmOfRequest } from "../../http/realm.ts";
 import { clientIp } from "../../http/ip.ts";
 import { originOk } from "../../http/web-auth.ts";
 import { ApiError } from "../../domain/errors.ts";
 import { completeSetup, needsSetup } from "../../actions/setup.ts";
-import { realmForSubdomain } from "../../actions/realms.ts";
 import { randomToken, safeEqual } from "../../lib/random.ts";
 import { asset, gzippedAsset } from "./assets.ts";
 import { AppShell, JoinPage, LoginPage, MessagePage, ResetConfirmPage, ResetPage, SetupPage } from "./pages.tsx";
@@ -101,7 +100,7 @@ export function webRoutes(app: Hono, deps: HttpDeps) {
     })
     .catch((e) => deps.log.error("setup check failed", { err: e }));
 
-  const realmOf = (c: Context) => realmForSubdomain(deps, subdomainFor(c.req.header("host") ?? new URL(c.req.url).host, deps.config.externalHost));
+  const realmOf = (c: Context) => realmOfRequest(deps, c);
 
   app.get("/static/:name", (c) => {
     const name = c.req.param("name");
