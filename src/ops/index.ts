@@ -2,6 +2,7 @@
 // checks, error reports, and the HTTP plug-ins (routes, read-only hook, request counter).
 // app/app.ts creates it and exposes metrics/health/errorReports so other areas register
 // their collectors and checks there.
+import { localUploadsDir } from "../uploads/storage.ts";
 import { join } from "node:path";
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Config } from "../config/definition.ts";
@@ -83,7 +84,7 @@ export function createOps(config: Config, store: Store, bus: EventBus, errorRepo
     await store.ping();
     return true;
   });
-  health.register("uploads", uploadDirCheck(join(config.dataDir, "uploads")));
+  health.register("uploads", uploadDirCheck(localUploadsDir(config)));
 
   return {
     metrics, health, errorReports,

@@ -7,6 +7,7 @@ import { createBackup, defaultBackupName } from "../../ops/backup/backup.ts";
 import { restoreBackup, verifyBackup } from "../../ops/backup/restore.ts";
 import { ArchiveError } from "../../ops/backup/format.ts";
 import { UsageError } from "../args.ts";
+import { localUploadsDir } from "../../uploads/storage.ts";
 
 const open = openCliStore;
 
@@ -84,7 +85,7 @@ export const restoreCommand: Command = {
     const store = await open(config);
     try {
       return await archiveErrors(io, "restore", async () => {
-        const r = await restoreBackup(store, resolve(file), { progress: (l) => io.err(l), dataDir: config.dataDir });
+        const r = await restoreBackup(store, resolve(file), { progress: (l) => io.err(l), dataDir: config.dataDir, uploadsDir: localUploadsDir(config) });
         const rows = Object.values(r.counts).reduce((a, b) => a + b, 0);
         io.out(`restored ${rows} rows into ${store.description}`);
         return 0;

@@ -5,6 +5,7 @@
 // INTO writes a snapshot from one read transaction (WAL readers never block the writer),
 // and the dump reads that snapshot. On PostgreSQL the whole dump runs in one REPEATABLE
 // READ, READ ONLY transaction, so every table is read as of the same instant.
+import { localUploadsDir } from "../../uploads/storage.ts";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join, relative } from "node:path";
 import { tmpdir } from "node:os";
@@ -179,9 +180,11 @@ export async function createBackup(store: Store, config: Config, output: string,
     const snapshotSeconds = (performance.now() - started) / 1000;
 
     const files: (FileEntry & { src: string })[] = [];
-    const uploads = join(config.dataDir, "uploads");
+    // The configured uploads directory (HEARTH_LOCAL_UPLOADS_DIR), without bodies still
+    // being received (.incoming): they belong to no upload yet.
+    const uploads = localUploadsDir(config);
     if (opts.uploads !== false && existsSync(uploads)) {
-      const list = walk(uploads);
+      const list = walk(uploads).filter((p) => !relative(uploads, p).split(/[\\/]/).includes(".incoming"));
       for (const p of list) {
         const rel = relative(uploads, p).split("\\").join("/");
         files.push({ path: `uploads/${rel}`, bytes: statSync(p).size, sha256: sha256File(p), src: p });

@@ -17,6 +17,8 @@ export interface RestoreOptions {
   progress?: (line: string) => void;
   /** where uploads and secrets go; null restores the database only (verify does) */
   dataDir?: string | null;
+  /** where the archive's uploads/ go (HEARTH_LOCAL_UPLOADS_DIR); default <dataDir>/uploads */
+  uploadsDir?: string;
   tables?: TableInfo[];
 }
 
@@ -147,14 +149,14 @@ export async function loadArchive(store: Store, ex: Extracted, opts: RestoreOpti
   return counts;
 }
 
-function restoreFiles(ex: Extracted, dataDir: string, progress: (s: string) => void) {
+function restoreFiles(ex: Extracted, dataDir: string, uploadsDir: string, progress: (s: string) => void) {
   const uploads = ex.manifest.files.filter((f) => f.path.startsWith("uploads/"));
   for (const f of uploads) {
-    const target = join(dataDir, f.path);
+    const target = join(uploadsDir, f.path.slice("uploads/".length));
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(join(ex.dir, f.path), target);
   }
-  if (uploads.length) progress(`uploads: ${uploads.length} files restored to ${join(dataDir, "uploads")}`);
+  if (uploads.length) progress(`uploads: ${uploads.length} files restored to ${uploadsDir}`);
   const secrets = ex.manifest.files.find((f) => f.path === "config/secrets.json");
   if (secrets) {
     // The archive's secret key keeps sessions and signed URLs valid; a different key
@@ -186,7 +188,7 @@ export async function restoreBackup(store: Store, archive: string, opts: Restore
     progress(`archive from Hearth ${ex.manifest.hearth_version} (${ex.manifest.source.dialect}), taken ${ex.manifest.created_at}`);
     await migrate(store, progress);
     const counts = await loadArchive(store, ex, opts);
-    if (opts.dataDir) restoreFiles(ex, opts.dataDir, progress);
+    if (opts.dataDir) restoreFiles(ex, opts.dataDir, opts.uploadsDir ?? join(opts.dataDir, "uploads"), progress);
     return { manifest: ex.manifest, counts };
   } finally {
     ex.cleanup();
