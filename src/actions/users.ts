@@ -16,7 +16,7 @@ import { newApiKey } from "../lib/random.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { audit, AuditEvent } from "./audit.ts";
 import { botDict, personForViewers, userObject } from "./user-objects.ts";
-import { addUserToSystemGroups } from "./user-groups.ts";
+import { addUserToSystemGroups, moveUserBetweenSystemGroups } from "./user-groups.ts";
 import { subscribeToDefaultStreams } from "./streams.ts";
 import { USER_ACCESS_REVOKED } from "../events/system.ts";
 
@@ -169,6 +169,8 @@ export async function updateUserByAdmin(deps: ActionDeps, actor: UserRow | null,
         throw errors.badRequest("The owner permission cannot be removed from the only organization owner.");
       }
       await updateUser(tx, target.id, { role: input.role });
+      // Membership of Zulip's role:* system groups follows the role.
+      await moveUserBetweenSystemGroups(tx, target, target.role, input.role);
       await audit(tx, deps, {
         realmId: target.realmId, actorId: actor?.id ?? null, targetUserId: target.id,
         eventType: AuditEvent.USER_ROLE_CHANGED, extra: { old_value: target.role, new_value: input.role },

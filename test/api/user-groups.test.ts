@@ -14,6 +14,19 @@ forEachDialect("user groups", (t) => {
   const create = (as: { email: string; apiKey: string }, name: string, members: number[], extra: Record<string, unknown> = {}) =>
     t.api("POST", "/user_groups/create", { as, params: { name, description: `about ${name}`, members, ...extra } });
 
+  test("a role change moves the user between system groups (and no one else)", async () => {
+    const admin = await t.user({ role: Role.ADMINISTRATOR });
+    const promoted = await t.user();
+    const bystander = await t.user();
+    const r = await t.api("PATCH", `/users/${promoted.id}`, { as: admin, params: { role: Role.ADMINISTRATOR } });
+    expect(r.status).toBe(200);
+    const gs = await groups(bystander);
+    expect(byName(gs, "role:administrators").members).toContain(promoted.id);
+    expect(byName(gs, "role:fullmembers").members).not.toContain(promoted.id);
+    expect(byName(gs, "role:fullmembers").members).toContain(bystander.id);
+    expect(byName(gs, "role:administrators").members).not.toContain(bystander.id);
+  });
+
   test("every realm has Zulip's nested system groups; users land in their role's group", async () => {
     const owner = await t.user({ role: Role.OWNER });
     const admin = await t.user({ role: Role.ADMINISTRATOR });
