@@ -51,10 +51,13 @@ export const pgDialect: Dialect = {
       async release() {
         if (released) return;
         released = true;
-        if (await holds().catch(() => false)) {
-          try {
-            await conn`select pg_advisory_unlock(${key})`;
-          } catch {}
+        try {
+          if (await holds().catch(() => false)) await conn`select pg_advisory_unlock(${key})`;
+        } catch {
+          // the connection may already be gone; releasing it below is all that is left
+        } finally {
+          // Return the reserved connection whether or not the lock was still ours, or a
+          // leader that lost its lock would keep a pool slot forever.
           conn.release();
         }
       },
