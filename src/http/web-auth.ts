@@ -6,6 +6,7 @@ import type { HttpDeps } from "./context.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { errorBody } from "./errors.ts";
 import { realmOfRequest } from "./realm.ts";
+import { originOk } from "./origin.ts";
 import { clientIp, isHttps } from "./ip.ts";
 import { recordLoginFailureBurst } from "../actions/audit.ts";
 import { authenticatePassword } from "../auth/login.ts";
@@ -31,16 +32,6 @@ async function realmOf(c: Context, deps: HttpDeps): Promise<RealmRow> {
   return realm;
 }
 
-/** A form post from another site (no CSRF token exists before login): refused. */
-export function originOk(c: Context): boolean {
-  const origin = c.req.header("origin");
-  if (!origin || origin === "null") return !origin;
-  try {
-    return new URL(origin).host === (c.req.header("host") ?? new URL(c.req.url).host);
-  } catch {
-    return false;
-  }
-}
 
 async function startSession(c: Context, deps: HttpDeps, user: UserRow, next: string) {
   const ip = clientIp(c, deps.config.trustedProxies);

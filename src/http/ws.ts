@@ -9,6 +9,7 @@ import { Params } from "./params.ts";
 import { ApiError, errors } from "../domain/errors.ts";
 import { errorBody } from "./errors.ts";
 import { realmOfRequest } from "./realm.ts";
+import { originOk } from "./origin.ts";
 import { clientIp } from "./ip.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
 import type { UserRow } from "../db/repo/users.ts";
@@ -55,8 +56,7 @@ export function webSocketRoute(deps: HttpDeps) {
         else {
           // A browser sends its cookies with a cross-site WebSocket too: only same-origin
           // pages may use the session (there is no CSRF header on a WebSocket handshake).
-          const origin = c.req.header("origin");
-          if (origin && new URL(origin).host !== (c.req.header("host") ?? url.host)) throw errors.unauthorized("Cross-origin WebSocket refused");
+          if (!originOk(c)) throw errors.unauthorized("Cross-origin WebSocket refused");
           ctx.surface = "json";
           user = await deps.auth.session(ctx);
         }

@@ -167,3 +167,37 @@ forEachDialect("graceful shutdown", (t) => {
     expect(c.closed!.code).toBe(1012);
   });
 }, { config: { eventHeartbeatSeconds: 30 } });
+
+forEachDialect("websocket and the session cookie", (t) => {
+  beforeAll(async () => {
+    await t.app.start();
+  });
+
+  test("a same-origin page may use its session; another site, a null or a malformed Origin may not", async () => {
+    const u = await t.user({ password: "correct horse battery 9" });
+    const login = await t.app.http.fetch(new Request("http://testserver/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username: u.email, password: "correct horse battery 9" }),
+    }));
+    const cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    expect(cookie).toContain("hearth_session=");
+    const port = t.app.server!.port;
+    const open = (origin: string | null) =>
+      new Promise<string>((resolve) => {
+        const headers: Record<string, string> = { cookie, host: `127.0.0.1:${port}` };
+        if (origin !== null) headers.origin = origin;
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers } as never);
+        ws.onopen = () => {
+          ws.close();
+          resolve("open");
+        };
+        ws.onerror = () => resolve("refused");
+      });
+    expect(await open(`http://127.0.0.1:${port}`)).toBe("open");
+    for (const bad of ["http://evil.example", "null", "::not a url::"]) expect(await open(bad)).toBe("refused");
+    // A refused handshake is a clean 401, not a server error.
+    const r = await fetch(`http://127.0.0.1:${port}/ws`, { headers: { cookie, origin: "::not a url::", upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } });
+    expect(r.status).toBe(401);
+  });
+});

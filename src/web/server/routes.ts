@@ -7,7 +7,7 @@ import type { HttpDeps, ApiCtx } from "../../http/context.ts";
 import { Params } from "../../http/params.ts";
 import { realmOfRequest } from "../../http/realm.ts";
 import { clientIp } from "../../http/ip.ts";
-import { originOk } from "../../http/web-auth.ts";
+import { originOk } from "../../http/origin.ts";
 import { ApiError } from "../../domain/errors.ts";
 import { completeSetup, needsSetup } from "../../actions/setup.ts";
 import { randomToken, safeEqual } from "../../lib/random.ts";
