@@ -243,10 +243,11 @@ function suite(backend: "local" | "s3") {
       expect(denied.status).toBe(400);
       expect(denied.body.msg).toBe("Invalid attachment");
       expect(await storedKeys(t)).toContain(pathId);
-      const { result, events } = await verifyAction(t, alice, () => t.api("DELETE", `/attachments/${id}`, { as: alice }));
-      const forUser = (uid: number) => (uid === alice.id ? events : []);
-      expect(result.status).toBe(200);
-      expect(forUser(alice.id)).toMatchObject([{ type: "attachment", op: "remove", attachment: { id } }]);
+      const cap = await captureEvents(t, () => verifyAction(t, alice, () => t.api("DELETE", `/attachments/${id}`, { as: alice })));
+      expect(cap.result.result.status).toBe(200);
+      // who may: the owner's clients learn of it; who must not: anyone else
+      expect(cap.forUser(alice.id)).toMatchObject([{ type: "attachment", op: "remove", attachment: { id } }]);
+      expect(cap.forUser(bob.id)).toEqual([]);
       await Bun.sleep(20);
       expect(await storedKeys(t)).not.toContain(pathId);
       expect((await getFile(t, body.url, { as: alice })).status).toBe(404);

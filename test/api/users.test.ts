@@ -25,6 +25,11 @@ forEachDialect("users api", (t) => {
     expect(byAdmin.body.user.delivery_email).toBe(other.email);
     const byEmail = await t.api("GET", `/users/${encodeURIComponent(other.email)}`, { as: member });
     expect(byEmail.body.user.user_id).toBe(other.id);
+    expect(byEmail.body.user.delivery_email).toBeNull();
+    const byId = await t.api("GET", `/users/${other.id}`, { as: member });
+    expect(byId.body.user.delivery_email).toBeNull();
+    const self = await t.api("GET", `/users/${member.id}`, { as: member });
+    expect(self.body.user.delivery_email).toBe(member.email);
     expect((await t.api("GET", "/users/999999", { as: member })).status).toBe(400);
   });
 

@@ -106,7 +106,11 @@ forEachDialect("message and stream events (verify_action)", (t) => {
 
   test("unsubscribe: subscription remove and peer_remove; archive: stream delete", async () => {
     await verifyAction(t, carol, () => api(carol, "DELETE", "/users/me/subscriptions", { subscriptions: ["events2"] }), withSubs);
-    await verifyAction(t, alice, () => api(carol, "DELETE", "/users/me/subscriptions", { subscriptions: ["elsewhere"] }), { ...withSubs, expectEvents: false });
+    // Carol never joined "elsewhere": nothing changes, nobody is told.
+    const none = await verifyAction(t, alice, () => api(carol, "DELETE", "/users/me/subscriptions", { subscriptions: ["elsewhere"] }), { ...withSubs, expectEvents: false });
+    expect(none.result.status).toBe(200);
+    expect(none.result.body.not_removed).toEqual(["elsewhere"]);
+    expect(none.events).toEqual([]);
     await verifyAction(t, alice, () => api(bob, "DELETE", "/users/me/subscriptions", { subscriptions: ["elsewhere"] }), withSubs);
     await verifyAction(t, bob, () => api(admin, "DELETE", `/streams/${streamId}`), withSubs);
   });
