@@ -5,6 +5,7 @@ import { Database } from "bun:sqlite";
 import { drizzle as drizzleSqlite } from "drizzle-orm/bun-sqlite";
 import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { sql } from "drizzle-orm";
 import * as pgSchema from "./schema/pg/index.ts";
 import * as sqliteSchema from "./schema/sqlite/index.ts";
 import { pgDialect } from "./dialect/pg.ts";
@@ -108,6 +109,16 @@ async function openPg(opts: OpenOptions): Promise<Store> {
     async ping() {
       await client`select 1`;
     },
+    async readSnapshot(_scratchDir, fn) {
+      return db.transaction(
+        async (tx) => {
+          // A repeatable-read snapshot is taken at the first statement, not at BEGIN: pin it now.
+          await tx.execute(sql`SELECT 1`);
+          return fn(tx as unknown as Db, t);
+        },
+        { isolationLevel: "repeatable read", accessMode: "read only" },
+      );
+    },
     async close() {
       await client.end({ timeout: 5 });
     },
@@ -198,6 +209,26 @@ async function openSqlite(opts: OpenOptions): Promise<Store> {
     },
     async ping() {
       reader.query("select 1").get();
+    },
+    async readSnapshot(scratchDir, fn) {
+      // VACUUM INTO writes a consistent copy without blocking the writer for long; the copy
+      // is then read at leisure and removed.
+      const snap = resolve(scratchDir, `snapshot-${process.pid}-${Date.now()}.db`);
+      // A connection of its own: the reader is query_only, which VACUUM INTO counts as writing.
+      const src = new Database(path, { readonly: true });
+      try {
+        src.exec("PRAGMA busy_timeout = 5000");
+        src.query("VACUUM INTO ?").run(snap);
+      } finally {
+        src.close();
+      }
+      const conn = new Database(snap, { readonly: true });
+      try {
+        return await fn(drizzleSqlite(conn, { schema: sqliteSchema }) as unknown as Db, t);
+      } finally {
+        conn.close();
+        rmSync(snap, { force: true });
+      }
     },
     async close() {
       if (closed) return;

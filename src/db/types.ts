@@ -38,6 +38,12 @@ export interface Store extends Q {
   /** a human description without credentials, e.g. "sqlite ./data/hearth.db" */
   readonly description: string;
   ping(): Promise<void>;
+  /**
+   * Runs fn over one consistent, read-only snapshot of the whole database while writers go
+   * on: a REPEATABLE READ transaction on Postgres, a VACUUM INTO copy in `scratchDir` on
+   * SQLite (never a copy of the live file). For backups.
+   */
+  readSnapshot<T>(scratchDir: string, fn: (db: Db, t: Tables) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /** cross-process notifications (Postgres LISTEN/NOTIFY); absent on SQLite, which serves one process */
   readonly pubsub?: PubSub;

@@ -14,6 +14,16 @@ export const pgDialect: Dialect = {
   },
   forUpdate: () => sql` FOR UPDATE`,
   forNoKeyUpdate: () => sql` FOR NO KEY UPDATE`,
+  // Our foreign keys are not DEFERRABLE; restore inserts parents before children instead.
+  deferForeignKeys: async () => {},
+  async resetIdentity(db, table, column) {
+    const t = sql.identifier(table);
+    const c = sql.identifier(column);
+    const qualified = `"${table.replace(/"/g, '""')}"`;
+    await db.execute(
+      sql`SELECT setval(pg_get_serial_sequence(${qualified}, ${column}), coalesce(max(${c}), 1), max(${c}) IS NOT NULL) FROM ${t} WHERE pg_get_serial_sequence(${qualified}, ${column}) IS NOT NULL`,
+    );
+  },
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`now()`,
   lockRows: (select, opts) =>

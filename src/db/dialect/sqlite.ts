@@ -16,6 +16,10 @@ export const sqliteDialect: Dialect = {
   // SQLite has no row locks; every write transaction holds the single writer lock (BEGIN IMMEDIATE).
   forUpdate: () => sql``,
   forNoKeyUpdate: () => sql``,
+  async deferForeignKeys(db) {
+    asSqlite(db).run(sql`PRAGMA defer_foreign_keys = ON`);
+  },
+  resetIdentity: async () => {},
   ilikeExact: (column, value) => sql`lower(${column}) = lower(${value})`,
   now: () => sql`(unixepoch('subsec') * 1000)`,
   lockRows: (select) => select,

@@ -19,6 +19,13 @@ export interface Dialect {
    * the parent row — so a transaction that inserted a child row first cannot deadlock with it.
    */
   forNoKeyUpdate(): SQL;
+  /** Within a transaction: check foreign keys at COMMIT, not per row (bulk restore in any table order). */
+  deferForeignKeys(db: Db): Promise<void>;
+  /**
+   * After rows were written with explicit ids: move the identity sequence of table.column
+   * past its largest value (Postgres); SQLite's AUTOINCREMENT follows max(id) by itself.
+   */
+  resetIdentity(db: Db, table: string, column: string): Promise<void>;
   /** case-insensitive equality on a text expression */
   ilikeExact(column: SQL | unknown, value: string): SQL;
   /** the current instant as the dialect stores timestamps */

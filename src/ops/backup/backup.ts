@@ -9,10 +9,7 @@ import { localUploadsDir } from "../../uploads/storage.ts";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join, relative } from "node:path";
 import { tmpdir } from "node:os";
-import { Database } from "bun:sqlite";
 import { asc, gt, sql, type SQL } from "drizzle-orm";
-import { drizzle as drizzleSqlite } from "drizzle-orm/bun-sqlite";
-import * as sqliteSchema from "../../db/schema/sqlite/index.ts";
 import type { Db, Store } from "../../db/types.ts";
 import { migrationStatus } from "../../db/migrate.ts";
 import type { Config } from "../../config/definition.ts";
@@ -65,35 +62,9 @@ async function readPaged(db: Db, table: any, t: TableInfo, onRows: (rows: Record
   }
 }
 
-/** Runs `fn` with a reader over one consistent snapshot of the store. */
-async function withSnapshot<T>(store: Store, scratch: string, fn: (read: TableReader) => Promise<T>): Promise<T> {
-  if (store.kind === "pg") {
-    return store.db.transaction(
-      async (tx) => {
-        // A repeatable-read snapshot is taken at the first statement, not at BEGIN: pin it now.
-        await tx.execute(sql`SELECT 1`);
-        return fn((t, onRows) => readPaged(tx as unknown as Db, (store.t as any)[t.exportName], t, onRows));
-      },
-      { isolationLevel: "repeatable read", accessMode: "read only" },
-    );
-  }
-  const path = (store as Store & { path: string }).path;
-  const snap = join(scratch, "snapshot.db");
-  const src = new Database(path, { readonly: true });
-  try {
-    src.exec("PRAGMA busy_timeout = 5000");
-    src.query("VACUUM INTO ?").run(snap);
-  } finally {
-    src.close();
-  }
-  const conn = new Database(snap, { readonly: true });
-  try {
-    const db = drizzleSqlite(conn, { schema: sqliteSchema }) as unknown as Db;
-    return await fn((t, onRows) => readPaged(db, (sqliteSchema as any)[t.exportName], t, onRows));
-  } finally {
-    conn.close();
-    rmSync(snap, { force: true });
-  }
+/** Runs `fn` with a reader over one consistent snapshot of the store (see Store.readSnapshot). */
+function withSnapshot<T>(store: Store, scratch: string, fn: (read: TableReader) => Promise<T>): Promise<T> {
+  return store.readSnapshot(scratch, (db, t) => fn((info, onRows) => readPaged(db, (t as any)[info.exportName], info, onRows)));
 }
 
 function sha256File(path: string): string {

@@ -93,7 +93,7 @@ export async function loadArchive(store: Store, ex: Extracted, opts: RestoreOpti
 
   const counts: Record<string, number> = {};
   await store.withTx(async (tx) => {
-    if (store.kind === "sqlite") await tx.dialect.run(tx.db, sql`PRAGMA defer_foreign_keys = ON`);
+    await tx.dialect.deferForeignKeys(tx.db);
     for (const t of tables) {
       const entry = manifest.tables.find((e) => e.name === t.name);
       if (!entry) {
@@ -132,19 +132,8 @@ export async function loadArchive(store: Store, ex: Extracted, opts: RestoreOpti
       counts[t.name] = n;
       progress(`${t.name}: ${n} rows`);
     }
-    if (store.kind === "pg") {
-      // Identity columns keep their own sequence; explicit ids do not advance it.
-      for (const t of tables) {
-        for (const c of t.columns.filter((c) => c.identity)) {
-          await tx.dialect.run(
-            tx.db,
-            sql.raw(
-              `SELECT setval(pg_get_serial_sequence('"${t.name}"', '${c.name}'), coalesce(max("${c.name}"), 1), max("${c.name}") IS NOT NULL) FROM "${t.name}" WHERE pg_get_serial_sequence('"${t.name}"', '${c.name}') IS NOT NULL`,
-            ),
-          );
-        }
-      }
-    }
+    // Identity columns keep their own sequence; explicit ids do not advance it.
+    for (const t of tables) for (const c of t.columns.filter((c) => c.identity)) await tx.dialect.resetIdentity(tx.db, t.name, c.name);
   });
   return counts;
 }
