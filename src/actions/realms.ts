@@ -97,12 +97,6 @@ export async function deactivateRealm(deps: ActionDeps, realmId: number): Promis
   });
 }
 
-export async function reactivateRealm(deps: ActionDeps, realmId: number): Promise<void> {
-  await inTx(deps, async (tx) => {
-    await updateRealm(tx, realmId, { deactivated: false });
-  });
-}
-
 /**
  * The realm served at a subdomain: every HTTP request asks, so it is a prepared statement
  * on the store's read connection (not for use inside a transaction).

@@ -30,11 +30,6 @@ export function canPostByPolicy(user: UserRow, stream: StreamRow): boolean {
   }
 }
 
-export async function streamAccess(q: Q, user: UserRow, stream: StreamRow) {
-  const sub = await subscriptionOf(q, user.id, stream.id);
-  return { sub, visible: canSeeStream(user, stream, sub), whole: canReadWholeHistory(user, stream, sub) };
-}
-
 /** Active, non-guest users of the realm (who see every public stream). */
 export async function realmMemberIds(q: Q, realmId: number, opts: { includeGuests: boolean }): Promise<number[]> {
   const u = q.t.users;

@@ -11,13 +11,3 @@ export async function userInRealm(deps: ActionDeps, realmId: number, idOrEmail: 
   return u;
 }
 
-/** Several users by id, all in the realm and active, or BAD_REQUEST naming the first bad id. */
-export async function activeUsersInRealm(deps: ActionDeps, realmId: number, ids: number[]): Promise<UserRow[]> {
-  const out: UserRow[] = [];
-  for (const id of new Set(ids)) {
-    const u = await userById(deps.store, id);
-    if (!u || u.realmId !== realmId || !u.isActive) throw errors.badRequest(`Invalid user ID ${id}`);
-    out.push(u);
-  }
-  return out;
-}

@@ -19,6 +19,7 @@ import { botDict, personForViewers, userObject } from "./user-objects.ts";
 import { addUserToSystemGroups, moveUserBetweenSystemGroups } from "./user-groups.ts";
 import { subscribeToDefaultStreams } from "./streams.ts";
 import { USER_ACCESS_REVOKED } from "../events/system.ts";
+import { forgetUserPresence } from "./presence.ts";
 
 export interface CreateUserInput {
   realmId: number;
@@ -236,7 +237,11 @@ export async function deactivateUser(deps: ActionDeps, actor: UserRow | null, ta
     // After the realm_user updates are published (inTx registered that first), drop the
     // users' event queues and sockets on every node.
     const revoked = [target.id, ...bots.map((b) => b.id)];
-    tx.afterCommit(() => deps.bus.invalidate(USER_ACCESS_REVOKED, revoked));
+    tx.afterCommit(() => {
+      deps.bus.invalidate(USER_ACCESS_REVOKED, revoked);
+      // A deactivated account is offline at once, not after the presence timeout.
+      for (const id of revoked) forgetUserPresence(deps, target.realmId, id);
+    });
     for (const u of [target, ...bots]) {
       await audit(tx, deps, { realmId: target.realmId, actorId: actor?.id ?? null, targetUserId: u.id, eventType: AuditEvent.USER_DEACTIVATED });
       await notifyPersonUpdate(tx, target.realmId, { user_id: u.id, is_active: false });

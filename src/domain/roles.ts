@@ -22,6 +22,5 @@ export function isRoleCode(n: unknown): n is RoleCode {
 }
 
 export const isAdminRole = (role: number) => role <= Role.ADMINISTRATOR;
-export const isOwnerRole = (role: number) => role === Role.OWNER;
 export const isModeratorOrAbove = (role: number) => role <= Role.MODERATOR;
 export const isGuestRole = (role: number) => role === Role.GUEST;

@@ -50,7 +50,3 @@ export function registeredSchedules(): ScheduleDef[] {
   return [...schedules.values()];
 }
 
-/** for tests */
-export function unregisterSchedule(name: string) {
-  schedules.delete(name);
-}

@@ -156,6 +156,19 @@ forEachDialect(
       expect(nobody.body.msg).toBe("No such user");
     });
 
+    test("a deactivated user drops out of presence at once; others stay", async () => {
+      const { deactivateUser } = await import("../../src/actions/users.ts");
+      const admin = await t.user({ role: 200 });
+      const gone = await t.user();
+      const stays = await t.user();
+      await ping(gone);
+      await ping(stays);
+      await deactivateUser(t.deps, admin, gone.id);
+      const all = await t.api("GET", "/realm/presence", { as: admin });
+      expect(all.body.presences[gone.email]).toBeUndefined();
+      expect(all.body.presences[stays.email].aggregated.status).toBe("active");
+    });
+
     test("a user with presence_enabled=false is hidden and announces nothing", async () => {
       const shy = await t.user();
       const b = await t.user();

@@ -116,14 +116,6 @@ export async function dmGroupMembers(q: Q, groupIds: number[]): Promise<Map<numb
   return out;
 }
 
-export async function dmGroupIdsOfUser(q: Q, userId: number): Promise<number[]> {
-  const rows = await q.db
-    .select({ g: q.t.dmGroupMembers.groupId })
-    .from(q.t.dmGroupMembers)
-    .where(eq(q.t.dmGroupMembers.userId, userId));
-  return rows.map((r) => r.g);
-}
-
 // ---------------------------------------------------------------- sparse flags
 
 /** message id → bits, for one user */
@@ -374,16 +366,6 @@ export async function firstMatchingId(q: Q, where: SQL): Promise<number | undefi
   return rows[0]?.id;
 }
 
-export async function allMatchingIds(q: Q, where: SQL, limit: number, aboveId = 0): Promise<number[]> {
-  const rows = await q.db
-    .select({ id: q.t.messages.id })
-    .from(q.t.messages)
-    .where(and(where, gt(q.t.messages.id, aboveId)))
-    .orderBy(asc(q.t.messages.id))
-    .limit(limit);
-  return rows.map((r) => r.id);
-}
-
 /**
  * The user's unread messages, newest first, at most `limit` (Zulip caps at 50,000). Only
  * ids above the user's "read everything up to here" watermark can be unread, which keeps
@@ -397,15 +379,6 @@ export async function unreadRows(q: Q, userId: number, realmId: number, watermar
     .where(and(eq(m.realmId, realmId), gt(m.id, watermark), receivedSql(q, userId), sql`NOT ${readSql(q, userId)}`))
     .orderBy(desc(m.id))
     .limit(limit);
-}
-
-export async function lastMessageInRange(q: Q, where: SQL, lo: number, hi: number): Promise<boolean> {
-  const rows = await q.db
-    .select({ id: q.t.messages.id })
-    .from(q.t.messages)
-    .where(and(where, gte(q.t.messages.id, lo), lte(q.t.messages.id, hi)))
-    .limit(1);
-  return rows.length > 0;
 }
 
 /** Recent DM conversations of a user: group id → newest message id. */

@@ -24,10 +24,6 @@ export async function realmById(q: Q, id: number): Promise<RealmRow | undefined>
   return rows[0];
 }
 
-export async function listRealms(q: Q): Promise<RealmRow[]> {
-  return q.db.select().from(q.t.realms).orderBy(q.t.realms.id);
-}
-
 export async function countRealms(q: Q): Promise<number> {
   const rows = await q.db.select({ n: sql<number>`count(*)` }).from(q.t.realms);
   return Number(rows[0]?.n ?? 0);

@@ -106,10 +106,6 @@ export async function storedImage(q: Q, realmId: number, kind: string, ownerId: 
   return rows[0];
 }
 
-export async function storedImagesOfRealm(q: Q, realmId: number): Promise<StoredImageRow[]> {
-  return q.db.select().from(q.t.storedImages).where(eq(q.t.storedImages.realmId, realmId));
-}
-
 export async function allStoredImages(q: Q): Promise<StoredImageRow[]> {
   return q.db.select().from(q.t.storedImages).orderBy(asc(q.t.storedImages.id));
 }
