@@ -11,7 +11,12 @@ import { recordLoginFailureBurst } from "../actions/audit.ts";
 const burstsLogged = new WeakMap<object, Set<string>>();
 
 /** Records a refused sign-in burst in the audit log, once per bucket key and window. */
-export async function auditBurst(ctx: ApiCtx, key: string, username: string | undefined, windowMs: number) {
+export async function auditBurst(
+  ctx: { deps: ApiCtx["deps"]; realm: ApiCtx["realm"]; ip: string },
+  key: string,
+  username: string | undefined,
+  windowMs: number,
+) {
   const limits = ctx.deps.limits;
   if (!limits) return;
   let burstLogged = burstsLogged.get(limits);

@@ -8,7 +8,6 @@ import { errorBody } from "./errors.ts";
 import { realmOfRequest } from "./realm.ts";
 import { originOk } from "./origin.ts";
 import { clientIp, isHttps } from "./ip.ts";
-import { recordLoginFailureBurst } from "../actions/audit.ts";
 import { authenticatePassword } from "../auth/login.ts";
 import { remoteUserFrom, userForRemoteUser } from "../auth/remote-user.ts";
 import {
@@ -16,7 +15,7 @@ import {
 } from "../auth/sessions.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
-import { setLimitHeaders } from "./ratelimit.ts";
+import { auditBurst, setLimitHeaders } from "./ratelimit.ts";
 
 const wantsJson = (c: Context) => (c.req.header("accept") ?? "").includes("application/json");
 
@@ -72,7 +71,8 @@ export function mountWebAuth(app: Hono, deps: HttpDeps) {
           const r = limits.auth.take(key);
           setLimitHeaders({ c }, r);
           if (!r.ok) {
-            await recordLoginFailureBurst(deps, realm.id, { username, ip }).catch(() => {});
+            // One audit entry per refused burst, as on the API sign-in path.
+            await auditBurst({ deps, realm, ip }, `${realm.id}:web:${key}`, username, limits.auth.windowMs);
             throw errors.rateLimited(Math.round(r.retryAfter * 1000) / 1000);
           }
         }

@@ -51,4 +51,21 @@ forEachDialect("rate limits", (t) => {
     expect(log.length).toBe(1);
     expect(JSON.stringify(log)).not.toContain("correct horse");
   });
+
+  test("web form login: a refused burst is refused each time but audited once", async () => {
+    const u = await t.user({ password: "correct horse battery" });
+    const before = (await auditEntries(t.store, t.realm.id, { limit: 50, eventType: "login_failure_burst" })).length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await t.app.http.fetch(new Request("http://testserver/login", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: new URLSearchParams({ username: u.email, password: "guess " + i }),
+      }));
+      statuses.push(r.status);
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+    const after = await auditEntries(t.store, t.realm.id, { limit: 50, eventType: "login_failure_burst" });
+    expect(after.length - before).toBe(1);
+  });
 }, { config: { rateLimitPerMinute: 5, authRateLimitPerMinute: 2 } });
