@@ -91,6 +91,14 @@ export function readCookie(header: string | null | undefined, name: string): str
   return undefined;
 }
 
+/** The two Set-Cookie values that end a browser session (logout from a form or from /json). */
+export function clearedSessionCookies(): string[] {
+  return [
+    cookieHeader(SESSION_COOKIE, "", { httpOnly: true, secure: false, maxAge: 0 }),
+    cookieHeader(CSRF_COOKIE, "", { httpOnly: false, secure: false, maxAge: 0 }),
+  ];
+}
+
 export function cookieHeader(name: string, value: string, opts: { httpOnly: boolean; secure: boolean; maxAge: number }): string {
   return [
     `${name}=${encodeURIComponent(value)}`, "Path=/", "SameSite=Lax", `Max-Age=${opts.maxAge}`,

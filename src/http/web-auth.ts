@@ -11,7 +11,7 @@ import { clientIp, isHttps } from "./ip.ts";
 import { authenticatePassword } from "../auth/login.ts";
 import { remoteUserFrom, userForRemoteUser } from "../auth/remote-user.ts";
 import {
-  CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, cookieHeader, createSession, csrfMatches, endSession, readCookie, resolveSession,
+  CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, clearedSessionCookies, cookieHeader, createSession, csrfMatches, endSession, readCookie, resolveSession,
 } from "../auth/sessions.ts";
 import type { UserRow } from "../db/repo/users.ts";
 import type { RealmRow } from "../db/repo/realms.ts";
@@ -111,8 +111,7 @@ export function mountWebAuth(app: Hono, deps: HttpDeps) {
         if (!csrfMatches(found.session, supplied)) throw errors.csrfFailed(supplied ? "CSRF token incorrect." : "CSRF token missing.");
         await endSession(deps, found.session.id);
       }
-      c.header("set-cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`, { append: true });
-      c.header("set-cookie", `${CSRF_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`, { append: true });
+      for (const v of clearedSessionCookies()) c.header("set-cookie", v, { append: true });
       if (wantsJson(c)) return c.json({ result: "success", msg: "" });
       return c.redirect("/login", 303);
     } catch (e) {

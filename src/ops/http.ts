@@ -1,6 +1,6 @@
 // Operational HTTP surface: /metrics (Prometheus), /__heartbeat__, /__lbheartbeat__,
 // /__version__ (Kinto's names), the Backoff header and read-only mode.
-import { timingSafeEqual } from "node:crypto";
+import { safeEqual } from "../lib/random.ts";
 import type { Hono } from "hono";
 import type { HttpDeps } from "../http/context.ts";
 import type { RawRoutes } from "../http/app.ts";
@@ -35,12 +35,6 @@ export function composeHooks(...all: RequestHooks[]): RequestHooks {
   };
 }
 
-function tokenMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export function opsRoutes(metrics: Metrics, health: HealthChecks): RawRoutes {
   return (app: Hono, deps: HttpDeps) => {
     const { config } = deps;
@@ -61,7 +55,7 @@ export function opsRoutes(metrics: Metrics, health: HealthChecks): RawRoutes {
       const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
       const allowed = new Set(config.metricsAllow.split(",").map((s) => s.trim()).filter(Boolean));
       const ip = clientIp(c, config.trustedProxies);
-      const ok = (config.metricsToken && bearer && tokenMatches(bearer, config.metricsToken)) || (ip !== "" && allowed.has(ip));
+      const ok = (config.metricsToken && bearer && safeEqual(bearer, config.metricsToken)) || (ip !== "" && allowed.has(ip));
       if (!ok) {
         return c.json({ result: "error", msg: "Metrics require the metrics token or an allowed address.", code: "UNAUTHORIZED" }, 403);
       }

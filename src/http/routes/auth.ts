@@ -5,7 +5,7 @@ import type { ApiCtx, AuthedCtx } from "../context.ts";
 import { errors } from "../../domain/errors.ts";
 import { authenticatePassword } from "../../auth/login.ts";
 import { userForJwt } from "../../auth/jwt-login.ts";
-import { endSession } from "../../auth/sessions.ts";
+import { clearedSessionCookies, endSession } from "../../auth/sessions.ts";
 import { findUser, listUsers, regenerateApiKey } from "../../actions/users.ts";
 import { ApiError } from "../../domain/errors.ts";
 import { currentSession } from "../session.ts";
@@ -96,8 +96,7 @@ export function registerAuthRoutes(r: ApiRouter) {
     const s = currentSession(ctx);
     if (!s) throw new ApiError("BAD_REQUEST", "Not a web session");
     await endSession(ctx.deps, s.id);
-    ctx.c.header("set-cookie", "hearth_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax", { append: true });
-    ctx.c.header("set-cookie", "csrftoken=; Path=/; Max-Age=0; SameSite=Lax", { append: true });
+    for (const v of clearedSessionCookies()) ctx.c.header("set-cookie", v, { append: true });
     return {};
   });
 }
